@@ -1,0 +1,13 @@
+'use strict';
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  globalSetup: '<rootDir>/test/harness/global-setup.js',
+  globalTeardown: '<rootDir>/test/harness/global-teardown.js',
+  testTimeout: 60_000,
+  // Two cores here and in CI; every file has its own database, so files may run in parallel.
+  maxWorkers: process.env.JEST_MAX_WORKERS ?? '50%',
+};
