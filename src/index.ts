@@ -1,2 +1,36 @@
 // The public surface of typeorm-pgview: named exports only; anything not listed here is internal.
-export { PgViewError, isPgViewError } from './errors';
+export { PgView, MaterializedView } from './decorators/view';
+export type {
+  PgViewOptions,
+  MaterializedViewOptions,
+  MaterializedViewIndexOptions,
+  AutoRefreshOptions,
+  ViewExpression,
+  ViewReference,
+} from './decorators/options';
+export type {
+  ViewDefinition,
+  ViewDefinitionInput,
+  IndexDefinition,
+  ViewKind,
+  AutoRefreshDefinition,
+} from './metadata/definition';
+export { collectViews } from './metadata/collect';
+export type { Target } from './metadata/target';
+export type { QualifiedName } from './ddl/identifiers';
+export { quoteIdentifier, qualifiedName } from './ddl/identifiers';
+export { syncViews } from './sync/sync-views';
+export type { SyncOptions, SyncResult } from './sync/sync-views';
+export type { PlanStep, StepAction } from './sync/plan';
+export { refreshMaterializedView, refreshAllMaterializedViews } from './refresh/refresh';
+export type { RefreshOptions, RefreshResult, ViewTarget } from './refresh/refresh';
+export {
+  PgViewError,
+  isPgViewError,
+  ViewDeclarationError,
+  ViewDependencyCycleError,
+  ViewNotFoundError,
+  RefreshError,
+  SyncError,
+  UnsupportedServerError,
+} from './errors';

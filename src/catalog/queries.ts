@@ -1,0 +1,125 @@
+// Catalog SQL, one named constant per question, each join explained. Read by src/catalog/reader.ts.
+// Every query covers all user schemas at once: the cost of reading the catalog does not grow in
+// round trips with the number of views.
+
+/** Schemas that never hold user views. */
+const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+
+/** Server version, who we are, and whether our registry table exists (to_regclass is NULL for a missing relation). */
+export const SERVER_QUERY = `
+SELECT current_setting('server_version_num')::int AS version_num,
+       current_user AS current_user,
+       to_regclass($1) IS NOT NULL AS registry_exists`;
+
+/**
+ * Every view and materialized view: PostgreSQL's rendering of its query, options (reloptions holds
+ * check_option, security_barrier, security_invoker and storage parameters), tablespace, comment, populated
+ * state, owner, privileges and output columns with their types.
+ */
+export const VIEWS_QUERY = `
+SELECT n.nspname AS schema,
+       c.relname AS name,
+       CASE c.relkind WHEN 'm' THEN 'materialized' ELSE 'view' END AS kind,
+       pg_get_viewdef(c.oid) AS definition,
+       c.relispopulated AS populated,
+       coalesce(c.reloptions, '{}'::text[]) AS options,
+       ts.spcname AS tablespace,                          -- NULL: the database default
+       obj_description(c.oid, 'pg_class') AS comment,
+       pg_get_userbyid(c.relowner) AS owner,
+       c.relacl::text[] AS acl,
+       coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                                                   'collation', a.attcollation::int) ORDER BY a.attnum)
+                   FROM pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json) AS columns
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace          -- the view's schema
+  LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace -- reltablespace 0 = default: no row
+ WHERE c.relkind IN ('v', 'm') AND ${USER_SCHEMAS}`;
+
+/**
+ * Every index on a materialized view. Key columns come from indkey (0 there means an expression); the
+ * predicate of a partial index is rendered by pg_get_expr.
+ */
+export const MATVIEW_INDEXES_QUERY = `
+SELECT n.nspname AS schema,
+       t.relname AS view,
+       i.relname AS name,
+       ix.indisunique AS "unique",
+       ix.indisvalid AS valid,
+       am.amname AS method,
+       pg_get_indexdef(ix.indexrelid) AS definition,
+       pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
+       0 = ANY (ix.indkey::int2[]) AS has_expressions,
+       coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
+                   FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum), '{}') AS columns
+  FROM pg_index ix
+  JOIN pg_class i ON i.oid = ix.indexrelid               -- the index itself (its name)
+  JOIN pg_class t ON t.oid = ix.indrelid                 -- the indexed relation
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+  JOIN pg_am am ON am.oid = i.relam                      -- access method: btree, hash, gin, ...
+ WHERE t.relkind = 'm' AND ${USER_SCHEMAS}`;
+
+/**
+ * Every "view reads relation" edge. A view's query is stored as its _RETURN rule in pg_rewrite; the rule
+ * has a normal (deptype 'n') pg_depend entry per relation and per column it reads. The referenced columns
+ * are aggregated per edge (refobjsubid 0 is the whole relation). `ref_shape` fingerprints the referenced
+ * relation's columns so a `SELECT *` view is re-checked when a table it reads gains a column.
+ */
+export const DEPENDENCIES_QUERY = `
+SELECT vn.nspname AS view_schema,
+       v.relname AS view_name,
+       rn.nspname AS ref_schema,
+       r.relname AS ref_name,
+       r.relkind::text AS ref_kind,
+       coalesce(array_agg(DISTINCT ra.attname::text) FILTER (WHERE ra.attname IS NOT NULL), '{}') AS ref_columns,
+       (SELECT md5(string_agg(a.attname || ':' || a.atttypid || ':' || a.atttypmod, ',' ORDER BY a.attnum))
+          FROM pg_attribute a WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped) AS ref_shape
+  FROM pg_depend d
+  JOIN pg_rewrite rw ON rw.oid = d.objid                 -- the rule that holds the view's query
+  JOIN pg_class v ON v.oid = rw.ev_class                 -- the view owning the rule
+  JOIN pg_namespace vn ON vn.oid = v.relnamespace
+  JOIN pg_class r ON r.oid = d.refobjid                  -- the relation the query reads
+  JOIN pg_namespace rn ON rn.oid = r.relnamespace
+  LEFT JOIN pg_attribute ra ON ra.attrelid = r.oid AND ra.attnum = d.refobjsubid AND d.refobjsubid > 0
+ WHERE d.classid = 'pg_rewrite'::regclass
+   AND d.refclassid = 'pg_class'::regclass
+   AND d.deptype = 'n'
+   AND v.relkind IN ('v', 'm')
+   AND r.oid <> v.oid                                    -- a rule also depends on its own view
+   AND r.relkind IN ('r', 'p', 'v', 'm', 'f')            -- tables, partitioned tables, views, matviews, foreign tables
+ GROUP BY vn.nspname, v.relname, rn.nspname, r.relname, r.relkind, r.oid`;
+
+/** Output columns (name, type) of temporary probe views, by name. */
+export const PROBE_COLUMNS_QUERY = `
+SELECT c.relname AS name,
+       pg_get_viewdef(c.oid) AS definition,
+       coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                                                   'collation', a.attcollation::int) ORDER BY a.attnum)
+                   FROM pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json) AS columns
+  FROM pg_class c
+ WHERE c.oid = ANY ($1::regclass[])`;
+
+/** Predicates of the partial indexes on probe materialized views, by index name. */
+export const PROBE_INDEX_PREDICATES_QUERY = `
+SELECT i.relname AS name, pg_get_expr(ix.indpred, ix.indrelid) AS predicate
+  FROM pg_index ix
+  JOIN pg_class i ON i.oid = ix.indexrelid
+ WHERE ix.indrelid = ANY ($1::regclass[])`;
+
+/**
+ * What a refresh needs to know about one relation: its kind, whether it is populated, and whether it has
+ * a unique index REFRESH ... CONCURRENTLY can use (valid, on plain columns only - no 0 in indkey - and
+ * covering all rows - no predicate).
+ */
+export const REFRESH_INFO_QUERY = `
+SELECT c.relkind::text AS kind,
+       c.relispopulated AS populated,
+       EXISTS (SELECT 1 FROM pg_index ix
+                WHERE ix.indrelid = c.oid AND ix.indisunique AND ix.indisvalid
+                  AND ix.indpred IS NULL AND NOT (0 = ANY (ix.indkey::int2[]))) AS has_unique_index
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = $1 AND c.relname = $2`;

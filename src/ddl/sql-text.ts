@@ -1,0 +1,112 @@
+// A small lexer for the SQL text of view expressions: enough to strip a trailing semicolon, refuse a
+// second statement, check that the text is a query, and list the relation names it mentions (used to
+// order new views that did not declare `dependsOn`). It understands comments, string literals
+// (including E'' and dollar quoting) and quoted identifiers; it is not a SQL parser.
+
+export type Token =
+  | { kind: 'word'; text: string } // unquoted identifier or keyword, lower-cased as PostgreSQL folds it
+  | { kind: 'quoted'; text: string } // "quoted identifier", unescaped
+  | { kind: 'punct'; text: string }
+  | { kind: 'other' }; // literals, numbers, operators: content we never need
+
+export function tokenize(sql: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    const next = sql[i + 1];
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? n : end + 1;
+    } else if (c === '/' && next === '*') {
+      let depth = 1; // block comments nest in PostgreSQL
+      i += 2;
+      while (i < n && depth > 0) {
+        if (sql[i] === '/' && sql[i + 1] === '*') (depth++, (i += 2));
+        else if (sql[i] === '*' && sql[i + 1] === '/') (depth--, (i += 2));
+        else i++;
+      }
+    } else if (c === "'" || ((c === 'E' || c === 'e') && next === "'")) {
+      const escapes = c !== "'";
+      i += escapes ? 2 : 1;
+      while (i < n) {
+        if (escapes && sql[i] === '\\') i += 2;
+        else if (sql[i] === "'" && sql[i + 1] === "'") i += 2;
+        else if (sql[i] === "'") break;
+        else i++;
+      }
+      i++;
+      tokens.push({ kind: 'other' });
+    } else if (c === '$' && /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.test(sql.slice(i))) {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))![0];
+      const end = sql.indexOf(tag, i + tag.length);
+      i = end < 0 ? n : end + tag.length;
+      tokens.push({ kind: 'other' });
+    } else if (c === '"') {
+      let text = '';
+      i++;
+      while (i < n) {
+        if (sql[i] === '"' && sql[i + 1] === '"') ((text += '"'), (i += 2));
+        else if (sql[i] === '"') break;
+        else text += sql[i++];
+      }
+      i++;
+      tokens.push({ kind: 'quoted', text });
+    } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
+      const m = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/.exec(sql.slice(i))!;
+      tokens.push({ kind: 'word', text: m[0].toLowerCase() });
+      i += m[0].length;
+    } else if (c === '.' || c === ';' || c === '(' || c === ')' || c === ',') {
+      tokens.push({ kind: 'punct', text: c });
+      i++;
+    } else {
+      i++;
+      if (tokens.at(-1)?.kind !== 'other') tokens.push({ kind: 'other' });
+    }
+  }
+  return tokens;
+}
+
+/** Trims whitespace and trailing semicolons. */
+export function trimStatement(sql: string): string {
+  return sql
+    .trim()
+    .replace(/(;\s*)+$/, '')
+    .trim();
+}
+
+/** Why `sql` is not one query (SELECT / WITH / VALUES / TABLE), or undefined when it is. */
+export function queryProblem(sql: string): string | undefined {
+  const tokens = tokenize(trimStatement(sql));
+  if (tokens.length === 0) return 'is empty';
+  if (tokens.some((t) => t.kind === 'punct' && t.text === ';'))
+    return 'contains more than one statement (a `;` outside quotes)';
+  const first = tokens.find((t) => !(t.kind === 'punct' && t.text === '('));
+  const keyword = first?.kind === 'word' ? first.text : undefined;
+  if (!keyword || !['select', 'with', 'values', 'table'].includes(keyword))
+    return `is not a query: it must start with SELECT, WITH, VALUES or TABLE (it starts with ${JSON.stringify(trimStatement(sql).slice(0, 30))})`;
+  return undefined;
+}
+
+/**
+ * The names that could be relations in `sql`: every identifier, and every `a.b` pair. Callers match
+ * these against known view names; a false match only adds an ordering hint.
+ */
+export function mentionedNames(sql: string): { single: Set<string>; qualified: Set<string> } {
+  const tokens = tokenize(sql);
+  const single = new Set<string>();
+  const qualified = new Set<string>();
+  const ident = (t: Token | undefined) => (t && (t.kind === 'word' || t.kind === 'quoted') ? t.text : undefined);
+  tokens.forEach((t, i) => {
+    const a = ident(t);
+    if (a === undefined) return;
+    single.add(a);
+    const dot = tokens[i + 1];
+    const b = ident(tokens[i + 2]);
+    if (dot?.kind === 'punct' && dot.text === '.' && b !== undefined) qualified.add(JSON.stringify([a, b]));
+  });
+  return { single, qualified };
+}

@@ -1,0 +1,270 @@
+// The resolved form of a view: every field set, validated, frozen. Decorated classes become these when
+// a DataSource is known (collect.ts); migrations may also write them as plain objects (`ViewDefinitionInput`).
+import { identifierProblem, type QualifiedName } from '../ddl/identifiers';
+import { queryProblem, trimStatement } from '../ddl/sql-text';
+import { ViewDeclarationError } from '../errors';
+import type { MaterializedViewIndexOptions } from '../decorators/options';
+
+export type ViewKind = 'view' | 'materialized';
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  readonly where?: string;
+  readonly using: string;
+}
+
+export interface AutoRefreshDefinition {
+  /** Relations whose changes trigger a refresh; empty means "everything it reads, from the catalog". */
+  readonly on: readonly QualifiedName[];
+  readonly concurrently: boolean | 'auto';
+  readonly debounceMs: number;
+  readonly maxWaitMs: number;
+}
+
+export interface ViewDefinition extends QualifiedName {
+  readonly kind: ViewKind;
+  /** The query text, trimmed, without a trailing semicolon. */
+  readonly sql: string;
+  readonly columns?: readonly string[];
+  readonly dependsOn: readonly QualifiedName[];
+  readonly comment?: string;
+  readonly synchronize: boolean;
+  // plain views
+  readonly recursive: boolean;
+  readonly checkOption?: 'local' | 'cascaded';
+  readonly securityBarrier: boolean;
+  readonly securityInvoker: boolean;
+  // materialized views
+  readonly withData: boolean;
+  readonly indexes: readonly IndexDefinition[];
+  readonly tablespace?: string;
+  readonly storageParameters: Readonly<Record<string, string>>;
+  readonly autoRefresh?: AutoRefreshDefinition;
+  /** Where it was declared, for messages: `class UserStats`, or `definition public.user_stats`. */
+  readonly source: string;
+  /** The decorated class, when there is one. */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly target?: Function;
+}
+
+/**
+ * A view definition written as a plain object, e.g. embedded in a migration: SQL text and options, no
+ * class. `kind` defaults to `'view'`; materialized-only fields require `kind: 'materialized'`.
+ */
+export interface ViewDefinitionInput {
+  kind?: ViewKind;
+  name: string;
+  schema?: string;
+  /** The query as SQL text. */
+  expression: string;
+  columns?: readonly string[];
+  dependsOn?: readonly (string | QualifiedName)[];
+  comment?: string;
+  synchronize?: boolean;
+  recursive?: boolean;
+  checkOption?: 'local' | 'cascaded';
+  securityBarrier?: boolean;
+  securityInvoker?: boolean;
+  withData?: boolean;
+  indexes?: readonly MaterializedViewIndexOptions[];
+  tablespace?: string;
+  storageParameters?: Readonly<Record<string, string | number | boolean>>;
+}
+
+const MATERIALIZED_ONLY = ['withData', 'indexes', 'tablespace', 'storageParameters', 'autoRefresh'] as const;
+const PLAIN_ONLY = ['recursive', 'checkOption', 'securityBarrier', 'securityInvoker'] as const;
+const INDEX_METHODS = ['btree', 'hash', 'gist', 'spgist', 'gin', 'brin'];
+const STORAGE_PARAMETER = /^[a-z_][a-z0-9_.]*$/;
+
+/** Fields shared by the decorator path and the plain-object path, before validation. */
+export interface DefinitionParts {
+  kind: ViewKind;
+  schema: string;
+  name: string;
+  sql: string;
+  dependsOn: readonly QualifiedName[];
+  options: Record<string, unknown>;
+  source: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  target?: Function;
+  autoRefresh?: AutoRefreshDefinition;
+}
+
+function fail(
+  parts: Pick<DefinitionParts, 'source' | 'schema' | 'name'>,
+  option: string,
+  problem: string,
+  fix: string,
+): never {
+  throw new ViewDeclarationError(
+    `${parts.source} (view ${parts.schema}.${parts.name}): option \`${option}\` ${problem}. ${fix}`,
+  );
+}
+
+function checkIdentifier(parts: DefinitionParts, option: string, value: unknown): string {
+  if (typeof value !== 'string') fail(parts, option, `must be a string, got ${typeof value}`, 'Give a name.');
+  const problem = identifierProblem(value);
+  if (problem) fail(parts, option, `${JSON.stringify(value)} ${problem}`, 'Use a name of 1 to 63 bytes.');
+  return value;
+}
+
+/** The default index name: `<view>_<col>_<col>_idx` / `_key`, shortened with a hash when over 63 bytes. */
+export function defaultIndexName(view: string, columns: readonly string[], unique: boolean): string {
+  const full = `${view}_${columns.join('_')}_${unique ? 'key' : 'idx'}`;
+  if (Buffer.byteLength(full, 'utf8') <= 63) return full;
+  let hash = 0;
+  for (const ch of full) hash = (Math.imul(hash, 31) + ch.codePointAt(0)!) >>> 0;
+  const suffix = `_${hash.toString(36)}_${unique ? 'key' : 'idx'}`;
+  let head = full;
+  while (Buffer.byteLength(head + suffix, 'utf8') > 63) head = head.slice(0, -1);
+  return head + suffix;
+}
+
+function normalizeIndexes(parts: DefinitionParts, raw: unknown): IndexDefinition[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) fail(parts, 'indexes', 'must be an array', 'Write `indexes: [{ columns: [...] }]`.');
+  const indexes = raw.map((index: MaterializedViewIndexOptions, i): IndexDefinition => {
+    const at = `indexes[${i}]`;
+    if (!index || !Array.isArray(index.columns) || index.columns.length === 0)
+      fail(parts, `${at}.columns`, 'must list at least one column', 'Write `columns: ["user_id"]`.');
+    const columns = index.columns.map((c, j) => checkIdentifier(parts, `${at}.columns[${j}]`, c));
+    const using = index.using ?? 'btree';
+    if (!INDEX_METHODS.includes(using))
+      fail(parts, `${at}.using`, `is ${JSON.stringify(using)}`, `Use one of ${INDEX_METHODS.join(', ')}.`);
+    let where: string | undefined;
+    if (index.where !== undefined) {
+      if (typeof index.where !== 'string' || !trimStatement(index.where))
+        fail(parts, `${at}.where`, 'must be a non-empty SQL condition', "Write e.g. `where: 'total > 0'`.");
+      where = trimStatement(index.where);
+    }
+    const unique = index.unique === true;
+    const name =
+      index.name === undefined
+        ? defaultIndexName(parts.name, columns, unique)
+        : checkIdentifier(parts, `${at}.name`, index.name);
+    return Object.freeze({ name, columns: Object.freeze(columns), unique, using, ...(where ? { where } : {}) });
+  });
+  const seen = new Set<string>();
+  for (const index of indexes) {
+    if (seen.has(index.name))
+      fail(parts, 'indexes', `names the index ${JSON.stringify(index.name)} twice`, 'Give each index its own `name`.');
+    seen.add(index.name);
+  }
+  return indexes;
+}
+
+function normalizeStorageParameters(parts: DefinitionParts, raw: unknown): Record<string, string> {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(parts, 'storageParameters', 'must be an object', 'Write e.g. `storageParameters: { fillfactor: 70 }`.');
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!STORAGE_PARAMETER.test(key))
+      fail(
+        parts,
+        `storageParameters.${key}`,
+        'is not a storage parameter name',
+        'Use PostgreSQL names such as fillfactor or autovacuum_enabled.',
+      );
+    if (
+      !['string', 'number', 'boolean'].includes(typeof value) ||
+      (typeof value === 'string' && !/^[A-Za-z0-9_.-]+$/.test(value))
+    )
+      fail(
+        parts,
+        `storageParameters.${key}`,
+        `has the value ${JSON.stringify(value)}`,
+        'Use a number, a boolean or a simple word.',
+      );
+    out[key] = String(value);
+  }
+  return out;
+}
+
+function bool(parts: DefinitionParts, option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    fail(parts, option, `must be true or false, got ${JSON.stringify(value)}`, `Write \`${option}: true\`.`);
+  return value;
+}
+
+/** Validates the parts and returns the frozen definition. Throws ViewDeclarationError naming the culprit. */
+export function buildDefinition(parts: DefinitionParts): ViewDefinition {
+  const o = parts.options;
+  checkIdentifier(parts, 'name', parts.name);
+  checkIdentifier(parts, 'schema', parts.schema);
+  const problem = queryProblem(parts.sql);
+  if (problem) fail(parts, 'expression', problem, 'Give one SELECT query as SQL text or a SelectQueryBuilder.');
+  const wrongKind = parts.kind === 'view' ? MATERIALIZED_ONLY : PLAIN_ONLY;
+  for (const key of wrongKind) {
+    if (o[key] !== undefined)
+      fail(
+        parts,
+        key,
+        parts.kind === 'view' ? 'applies to materialized views only' : 'applies to plain views only',
+        parts.kind === 'view' ? 'Use @MaterializedView, or remove the option.' : 'Use @PgView, or remove the option.',
+      );
+  }
+  let columns: string[] | undefined;
+  if (o.columns !== undefined) {
+    if (!Array.isArray(o.columns) || o.columns.length === 0)
+      fail(
+        parts,
+        'columns',
+        'must be a non-empty array of column names',
+        'Write `columns: ["id", "name"]` or leave it out.',
+      );
+    columns = o.columns.map((c: unknown, i: number) => checkIdentifier(parts, `columns[${i}]`, c));
+    if (new Set(columns).size !== columns.length)
+      fail(parts, 'columns', 'lists a column twice', 'Name each column once.');
+  }
+  const recursive = bool(parts, 'recursive', o.recursive, false);
+  if (recursive && !columns)
+    fail(
+      parts,
+      'recursive',
+      'needs `columns`',
+      'PostgreSQL requires the column list of a recursive view: add `columns: [...]`.',
+    );
+  const checkOption = o.checkOption;
+  if (checkOption !== undefined && checkOption !== 'local' && checkOption !== 'cascaded')
+    fail(parts, 'checkOption', `is ${JSON.stringify(checkOption)}`, "Use 'local' or 'cascaded'.");
+  if (o.comment !== undefined && typeof o.comment !== 'string')
+    fail(parts, 'comment', 'must be a string', 'Give the comment text.');
+  const indexes = normalizeIndexes(parts, o.indexes);
+  if (columns) {
+    for (const index of indexes)
+      for (const c of index.columns)
+        if (!columns.includes(c))
+          fail(
+            parts,
+            'indexes',
+            `names the column ${JSON.stringify(c)}, which the view does not have (columns: ${columns.join(', ')})`,
+            "Index one of the view's columns.",
+          );
+  }
+  const definition: ViewDefinition = {
+    kind: parts.kind,
+    schema: parts.schema,
+    name: parts.name,
+    sql: trimStatement(parts.sql),
+    ...(columns ? { columns: Object.freeze(columns) } : {}),
+    dependsOn: Object.freeze(parts.dependsOn.map((d) => Object.freeze({ schema: d.schema, name: d.name }))),
+    ...(typeof o.comment === 'string' ? { comment: o.comment } : {}),
+    synchronize: bool(parts, 'synchronize', o.synchronize, true),
+    recursive,
+    ...(checkOption ? { checkOption: checkOption as 'local' | 'cascaded' } : {}),
+    securityBarrier: bool(parts, 'securityBarrier', o.securityBarrier, false),
+    securityInvoker: bool(parts, 'securityInvoker', o.securityInvoker, false),
+    withData: bool(parts, 'withData', o.withData, true),
+    indexes: Object.freeze(indexes),
+    ...(o.tablespace !== undefined ? { tablespace: checkIdentifier(parts, 'tablespace', o.tablespace) } : {}),
+    storageParameters: Object.freeze(normalizeStorageParameters(parts, o.storageParameters)),
+    ...(parts.autoRefresh ? { autoRefresh: Object.freeze(parts.autoRefresh) } : {}),
+    source: parts.source,
+    ...(parts.target ? { target: parts.target } : {}),
+  };
+  return Object.freeze(definition);
+}

@@ -1,0 +1,71 @@
+// Accepts a DataSource, an EntityManager or a QueryRunner wherever the library runs SQL, the way TypeORM
+// users hold a connection. Works with TypeORM 0.3 (`connection`) and 1.x (`dataSource`).
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+
+export type Target = DataSource | EntityManager | QueryRunner;
+
+function isQueryRunner(target: Target): target is QueryRunner {
+  return (
+    typeof (target as QueryRunner).startTransaction === 'function' &&
+    typeof (target as QueryRunner).release === 'function'
+  );
+}
+
+function isEntityManager(target: Target): target is EntityManager {
+  return (
+    typeof (target as EntityManager).getRepository === 'function' &&
+    typeof (target as DataSource).initialize !== 'function'
+  );
+}
+
+/** The DataSource behind any target. */
+export function dataSourceOf(target: Target): DataSource {
+  if (isQueryRunner(target) || isEntityManager(target)) {
+    const holder = target as unknown as { dataSource?: DataSource; connection?: DataSource };
+    return (holder.dataSource ?? holder.connection)!;
+  }
+  return target;
+}
+
+/**
+ * Runs `fn` with a query runner: the given one, the manager's own (inside `transaction()`), or a fresh
+ * one from the pool that is released afterwards.
+ */
+export async function withQueryRunner<T>(target: Target, fn: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
+  if (isQueryRunner(target)) return fn(target);
+  if (isEntityManager(target) && target.queryRunner) return fn(target.queryRunner);
+  const queryRunner = dataSourceOf(target).createQueryRunner();
+  try {
+    await queryRunner.connect();
+    return await fn(queryRunner);
+  } finally {
+    await queryRunner.release();
+  }
+}
+
+/**
+ * Runs `fn` atomically: BEGIN ... COMMIT, rolled back on error; inside the caller's open transaction, a
+ * savepoint rolled back on error, so the caller's transaction stays usable and decides the commit.
+ */
+export async function inTransaction<T>(queryRunner: QueryRunner, fn: () => Promise<T>): Promise<T> {
+  if (queryRunner.isTransactionActive) {
+    await queryRunner.query('SAVEPOINT typeorm_pgview');
+    try {
+      const result = await fn();
+      await queryRunner.query('RELEASE SAVEPOINT typeorm_pgview');
+      return result;
+    } catch (error) {
+      await queryRunner.query('ROLLBACK TO SAVEPOINT typeorm_pgview').catch(() => undefined);
+      throw error;
+    }
+  }
+  await queryRunner.startTransaction();
+  try {
+    const result = await fn();
+    await queryRunner.commitTransaction();
+    return result;
+  } catch (error) {
+    await queryRunner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,217 @@
+// refreshMaterializedView / refreshAllMaterializedViews. The rules for CONCURRENTLY and WITH NO DATA are
+// decided here, once, before any statement runs.
+import { REFRESH_INFO_QUERY, DEPENDENCIES_QUERY } from '../catalog/queries';
+import { displayName, parseQualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
+import { refreshSql } from '../ddl/statements';
+import { RefreshError, ViewDependencyCycleError, ViewNotFoundError } from '../errors';
+import { topologicalSort } from '../graph/topological';
+import { collectViews, defaultSchemaOf, findDefinition } from '../metadata/collect';
+import { viewArgsOf } from '../metadata/store';
+import { dataSourceOf, withQueryRunner, type Target } from '../metadata/target';
+
+/**
+ * How to refresh. `concurrently: true` needs a populated view and a unique index on plain columns with no
+ * WHERE (else: an error before anything runs; on an unpopulated view a plain refresh runs instead and the
+ * result says so). `'auto'`: concurrent when possible, plain otherwise. `withData: false` empties the view
+ * (`WITH NO DATA`) and cannot be combined with `concurrently`.
+ */
+export type RefreshOptions =
+  | { concurrently?: false; withData?: boolean; cascade?: boolean }
+  | { concurrently: true | 'auto'; withData?: true; cascade?: boolean };
+
+export interface RefreshResult {
+  readonly view: QualifiedName;
+  /** Whether CONCURRENTLY was used. */
+  readonly concurrently: boolean;
+  readonly withData: boolean;
+  readonly durationMs: number;
+  /** Why the refresh differs from what was asked, e.g. plain because the view was not populated. */
+  readonly note?: string;
+}
+
+/** A view to refresh: a declared class, or a `'name'` / `'schema.name'` of an existing materialized view. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type ViewTarget = Function | string;
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+function resolveView(target: Target, view: ViewTarget): QualifiedName {
+  const dataSource = dataSourceOf(target);
+  if (typeof view === 'string') {
+    const parsed = parseQualifiedName(view, defaultSchemaOf(dataSource));
+    if (!parsed)
+      throw new ViewNotFoundError(`${JSON.stringify(view)} is not a view name. Write 'name' or 'schema.name'.`);
+    return parsed;
+  }
+  const args = viewArgsOf(view);
+  if (!args)
+    throw new ViewNotFoundError(
+      `class ${view.name} is not declared with @MaterializedView. Decorate it, or pass the view's name.`,
+    );
+  if (args.kind !== 'materialized')
+    throw new RefreshError(
+      `class ${view.name} is declared with @PgView, a plain view: only materialized views can be refreshed.`,
+    );
+  const definition = findDefinition(collectViews(dataSource), view);
+  if (!definition)
+    throw new ViewNotFoundError(`class ${view.name} is not in this DataSource's entities. Add it to \`entities\`.`);
+  return { schema: definition.schema, name: definition.name };
+}
+
+interface RefreshPlan {
+  view: QualifiedName;
+  concurrently: boolean;
+  withData: boolean;
+  note?: string;
+}
+
+async function decide(
+  query: (sql: string, p?: unknown[]) => Promise<unknown>,
+  view: QualifiedName,
+  options: RefreshOptions,
+): Promise<RefreshPlan> {
+  const withData = options.withData ?? true;
+  if (options.concurrently && !withData)
+    throw new RefreshError(
+      `Cannot refresh ${displayName(view)} CONCURRENTLY WITH NO DATA: PostgreSQL does not allow it. Use one or the other.`,
+    );
+  const [info] = (await query(REFRESH_INFO_QUERY, [view.schema, view.name])) as {
+    kind: string;
+    populated: boolean;
+    has_unique_index: boolean;
+  }[];
+  if (!info)
+    throw new ViewNotFoundError(
+      `Materialized view ${displayName(view)} does not exist. Run syncViews (or your migrations) first, or check the name.`,
+    );
+  if (info.kind !== 'm')
+    throw new RefreshError(
+      `${displayName(view)} is not a materialized view (relkind ${info.kind}): only materialized views can be refreshed.`,
+    );
+  if (!options.concurrently) return { view, concurrently: false, withData };
+  if (!info.populated)
+    return {
+      view,
+      concurrently: false,
+      withData,
+      note: 'not populated yet: CONCURRENTLY is not allowed there, so a plain refresh ran',
+    };
+  if (!info.has_unique_index) {
+    if (options.concurrently === 'auto')
+      return { view, concurrently: false, withData, note: 'no usable unique index: a plain refresh ran' };
+    throw new RefreshError(
+      `Cannot refresh ${displayName(view)} CONCURRENTLY: it needs a unique index on plain columns, with no WHERE clause. Declare one (indexes: [{ columns: ['id'], unique: true }]) or refresh without concurrently.`,
+    );
+  }
+  return { view, concurrently: true, withData };
+}
+
+/** Materialized views that read `views` (directly or through plain views), in refresh order. */
+async function cascadeOrder(
+  query: (sql: string) => Promise<unknown>,
+  roots: readonly QualifiedName[],
+): Promise<QualifiedName[]> {
+  const edges = (await query(DEPENDENCIES_QUERY)) as Record<string, string>[];
+  const readBy = new Map<string, { key: string; rel: QualifiedName; kind: string }[]>();
+  for (const e of edges) {
+    const ref = relationKey({ schema: e.ref_schema!, name: e.ref_name! });
+    const rel = { schema: e.view_schema!, name: e.view_name! };
+    readBy.set(ref, [...(readBy.get(ref) ?? []), { key: relationKey(rel), rel, kind: '' }]);
+  }
+  const reached = new Map<string, QualifiedName>(roots.map((r) => [relationKey(r), r]));
+  const queue = [...reached.keys()];
+  while (queue.length)
+    for (const d of readBy.get(queue.shift()!) ?? [])
+      if (!reached.has(d.key)) (reached.set(d.key, d.rel), queue.push(d.key));
+  const graph = new Map<string, string[]>();
+  for (const key of reached.keys()) graph.set(key, []);
+  for (const [ref, readers] of readBy)
+    for (const r of readers) if (graph.has(r.key) && reached.has(ref)) graph.get(r.key)!.push(ref);
+  const sorted = topologicalSort(graph);
+  if (!sorted.ok) throw new ViewDependencyCycleError(sorted.cycle);
+  return sorted.order.map((k) => reached.get(k)!);
+}
+
+async function run(target: Target, plans: RefreshPlan[]): Promise<RefreshResult[]> {
+  return withQueryRunner(target, async (queryRunner) => {
+    const results: RefreshResult[] = [];
+    for (const plan of plans) {
+      const started = performance.now();
+      await queryRunner.query(refreshSql(plan.view, plan));
+      results.push({
+        view: plan.view,
+        concurrently: plan.concurrently,
+        withData: plan.withData,
+        durationMs: performance.now() - started,
+        ...(plan.note ? { note: plan.note } : {}),
+      });
+    }
+    return results;
+  });
+}
+
+/**
+ * Refreshes one materialized view. With `cascade: true`, then refreshes every materialized view that
+ * reads it (directly or through views), in dependency order, with the same options ('auto' concurrency
+ * per view when `concurrently` is set).
+ *
+ * @example
+ * await refreshMaterializedView(dataSource, UserStats, { concurrently: true });
+ */
+export async function refreshMaterializedView(
+  target: Target,
+  view: ViewTarget,
+  options: RefreshOptions = {},
+): Promise<RefreshResult> {
+  const [first] = await refreshMany(target, [resolveView(target, view)], options, options.cascade === true);
+  return first!;
+}
+
+/**
+ * Refreshes every materialized view declared in the DataSource (listed in its entities), those that
+ * read other materialized views after them. Checks every view before refreshing any.
+ */
+export async function refreshAllMaterializedViews(
+  target: Target,
+  options: RefreshOptions = {},
+): Promise<RefreshResult[]> {
+  const views = collectViews(dataSourceOf(target)).filter((d) => d.kind === 'materialized');
+  return refreshMany(
+    target,
+    views.map((d) => ({ schema: d.schema, name: d.name })),
+    options,
+    false,
+  );
+}
+
+async function refreshMany(
+  target: Target,
+  views: QualifiedName[],
+  options: RefreshOptions,
+  cascade: boolean,
+): Promise<RefreshResult[]> {
+  const plans = await withQueryRunner(target, async (queryRunner) => {
+    const query = (sql: string, p?: unknown[]) => queryRunner.query(sql, p);
+    const wanted = new Set(views.map(relationKey));
+    let ordered = await cascadeOrder(query, views);
+    if (!cascade) ordered = ordered.filter((v) => wanted.has(relationKey(v)));
+    const result: RefreshPlan[] = [];
+    for (const v of ordered) {
+      const isRoot = wanted.has(relationKey(v));
+      if (!isRoot) {
+        const [info] = (await query(REFRESH_INFO_QUERY, [v.schema, v.name])) as { kind: string }[];
+        if (info?.kind !== 'm') continue; // plain views in between need no refresh
+      }
+      result.push(
+        await decide(
+          query,
+          v,
+          isRoot
+            ? options
+            : ({ ...options, ...(options.concurrently ? { concurrently: 'auto' as const } : {}) } as RefreshOptions),
+        ),
+      );
+    }
+    return result;
+  });
+  return run(target, plans);
+}
