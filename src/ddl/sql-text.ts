@@ -25,9 +25,9 @@ export function tokenize(sql: string): Token[] {
       let depth = 1; // block comments nest in PostgreSQL
       i += 2;
       while (i < n && depth > 0) {
-        if (sql[i] === '/' && sql[i + 1] === '*') (depth++, (i += 2));
-        else if (sql[i] === '*' && sql[i + 1] === '/') (depth--, (i += 2));
-        else i++;
+        const pair = sql.slice(i, i + 2);
+        depth += pair === '/*' ? 1 : pair === '*/' ? -1 : 0;
+        i += pair === '/*' || pair === '*/' ? 2 : 1;
       }
     } else if (c === "'" || ((c === 'E' || c === 'e') && next === "'")) {
       const escapes = c !== "'";
@@ -49,9 +49,9 @@ export function tokenize(sql: string): Token[] {
       let text = '';
       i++;
       while (i < n) {
-        if (sql[i] === '"' && sql[i + 1] === '"') ((text += '"'), (i += 2));
-        else if (sql[i] === '"') break;
-        else text += sql[i++];
+        if (sql[i] === '"' && sql[i + 1] !== '"') break;
+        text += sql[i];
+        i += sql[i] === '"' ? 2 : 1;
       }
       i++;
       tokens.push({ kind: 'quoted', text });

@@ -33,7 +33,6 @@ export interface RefreshResult {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type ViewTarget = Function | string;
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 function resolveView(target: Target, view: ViewTarget): QualifiedName {
   const dataSource = dataSourceOf(target);
   if (typeof view === 'string') {
@@ -119,9 +118,13 @@ async function cascadeOrder(
   }
   const reached = new Map<string, QualifiedName>(roots.map((r) => [relationKey(r), r]));
   const queue = [...reached.keys()];
-  while (queue.length)
-    for (const d of readBy.get(queue.shift()!) ?? [])
-      if (!reached.has(d.key)) (reached.set(d.key, d.rel), queue.push(d.key));
+  while (queue.length) {
+    for (const d of readBy.get(queue.shift()!) ?? []) {
+      if (reached.has(d.key)) continue;
+      reached.set(d.key, d.rel);
+      queue.push(d.key);
+    }
+  }
   const graph = new Map<string, string[]>();
   for (const key of reached.keys()) graph.set(key, []);
   for (const [ref, readers] of readBy)
