@@ -1,0 +1,98 @@
+import { ViewDeclarationError } from '../../../src';
+import { buildDefinition, defaultIndexName, type DefinitionParts } from '../../../src/metadata/definition';
+
+const parts = (over: Partial<DefinitionParts> = {}): DefinitionParts => ({
+  kind: 'view',
+  schema: 'public',
+  name: 'v',
+  sql: 'SELECT 1 AS id',
+  dependsOn: [],
+  source: 'class V',
+  options: {},
+  ...over,
+});
+
+const rejects = (over: Partial<DefinitionParts>, message: RegExp) => {
+  expect(() => buildDefinition(parts(over))).toThrow(ViewDeclarationError);
+  expect(() => buildDefinition(parts(over))).toThrow(message);
+};
+
+describe('buildDefinition', () => {
+  it('returns a frozen, fully resolved definition with defaults', () => {
+    const d = buildDefinition(parts());
+    expect(Object.isFrozen(d)).toBe(true);
+    expect(d).toMatchObject({
+      kind: 'view',
+      withData: true,
+      synchronize: true,
+      recursive: false,
+      indexes: [],
+      storageParameters: {},
+    });
+  });
+
+  it('names the class, the option and the fix', () => {
+    rejects(
+      { options: { withData: false } },
+      /class V \(view public\.v\): option `withData` applies to materialized views only\. Use @MaterializedView/,
+    );
+    rejects(
+      { kind: 'materialized', options: { checkOption: 'local' } },
+      /option `checkOption` applies to plain views only/,
+    );
+    rejects({ sql: 'DELETE FROM users' }, /option `expression` is not a query/);
+    rejects({ sql: 'SELECT 1; SELECT 2' }, /more than one statement/);
+    rejects({ name: '' }, /option `name` "" is empty/);
+    rejects({ name: 'x'.repeat(64) }, /is 64 bytes long; PostgreSQL allows 63/);
+    rejects({ options: { recursive: true } }, /option `recursive` needs `columns`/);
+    rejects({ options: { checkOption: 'sometimes' } }, /checkOption.*Use 'local' or 'cascaded'/);
+    rejects(
+      { kind: 'materialized', options: { indexes: [{ columns: [] }] } },
+      /indexes\[0\]\.columns` must list at least one column/,
+    );
+    rejects(
+      { kind: 'materialized', options: { columns: ['id'], indexes: [{ columns: ['nope'] }] } },
+      /names the column "nope", which the view does not have \(columns: id\)/,
+    );
+    rejects(
+      {
+        kind: 'materialized',
+        options: {
+          indexes: [
+            { columns: ['id'], name: 'i' },
+            { columns: ['id'], name: 'i' },
+          ],
+        },
+      },
+      /names the index "i" twice/,
+    );
+    rejects(
+      { kind: 'materialized', options: { storageParameters: { 'fill factor': 1 } } },
+      /storageParameters.fill factor` is not a storage parameter name/,
+    );
+    rejects(
+      { kind: 'materialized', options: { storageParameters: { fillfactor: '70); DROP TABLE x; --' } } },
+      /has the value/,
+    );
+    rejects(
+      { kind: 'materialized', options: { indexes: [{ columns: ['id'], using: 'bitmap' }] } },
+      /indexes\[0\]\.using` is "bitmap"/,
+    );
+  });
+});
+
+describe('defaultIndexName', () => {
+  it('is readable when short and at most 63 bytes when long', () => {
+    expect(defaultIndexName('user_stats', ['user_id'], true)).toBe('user_stats_user_id_key');
+    const long = defaultIndexName(
+      'a_really_long_materialized_view_name',
+      ['first_long_column', 'second_long_column'],
+      false,
+    );
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^a_really_long_materialized_view_name_first_.*_idx$/);
+    expect(
+      defaultIndexName('a_really_long_materialized_view_name', ['first_long_column', 'second_long_column_2'], false),
+    ).not.toBe(long);
+  });
+});
