@@ -25,6 +25,16 @@ export type { PlanStep, StepAction } from './sync/plan';
 export { refreshMaterializedView, refreshAllMaterializedViews } from './refresh/refresh';
 export type { RefreshOptions, RefreshResult, ViewTarget } from './refresh/refresh';
 export {
+  createView,
+  dropView,
+  replaceView,
+  createMaterializedView,
+  dropMaterializedView,
+  createMaterializedViewIndex,
+  dropMaterializedViewIndex,
+} from './migrations/operations';
+export type { ViewSpec, ViewRef } from './migrations/resolve';
+export {
   PgViewError,
   isPgViewError,
   ViewDeclarationError,
@@ -34,3 +44,8 @@ export {
   SyncError,
   UnsupportedServerError,
 } from './errors';
+export { getAllViews, getViewDefinition } from './catalog/views-api';
+export type { ViewInfo, GetAllViewsOptions } from './catalog/views-api';
+export { getViewDependencies, getDependentViews, getDependencyOrder } from './catalog/dependencies';
+export type { ViewDependency, DependentView, DependencyOptions, RelationRef } from './catalog/dependencies';
+export { getDependencyDiagram } from './catalog/mermaid';

@@ -123,3 +123,59 @@ SELECT c.relkind::text AS kind,
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = $1 AND c.relname = $2`;
+
+/**
+ * Every relation in user schemas that views can read or that can be named in a dependency call: tables,
+ * partitioned tables, views, materialized views, foreign tables. Used to resolve names (one query) and to
+ * list views; `populated` is only meaningful for materialized views.
+ */
+export const RELATIONS_QUERY = `
+SELECT n.nspname AS schema,
+       c.relname AS name,
+       c.relkind::text AS kind,
+       c.relispopulated AS populated
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace          -- the relation's schema
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_SCHEMAS}
+ ORDER BY n.nspname, c.relname`;
+
+/** PostgreSQL's rendering of one view's or materialized view's query, with its kind ($1 schema, $2 name). */
+export const VIEW_DEFINITION_QUERY = `
+SELECT c.relkind::text AS kind,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = $1 AND c.relname = $2`;
+
+/**
+ * The inheritance descendants (partitions, sub-partitions, inheritance children) of the given tables
+ * ($1 schemas, $2 names, pairwise): ALTER TABLE on a parent recurses into them, so a view reading a
+ * partition's column blocks a type change on the parent too. pg_inherits links child to parent; the
+ * recursive walk follows it down.
+ */
+export const TABLE_DESCENDANTS_QUERY = `
+WITH RECURSIVE roots AS (
+  SELECT c.oid, n.nspname AS root_schema, c.relname AS root_name
+    FROM unnest($1::text[], $2::text[]) AS t(schema, name)
+    JOIN pg_namespace n ON n.nspname = t.schema
+    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
+), tree AS (
+  SELECT i.inhrelid AS oid, r.root_schema, r.root_name
+    FROM roots r JOIN pg_inherits i ON i.inhparent = r.oid   -- direct children
+  UNION
+  SELECT i.inhrelid, t.root_schema, t.root_name
+    FROM tree t JOIN pg_inherits i ON i.inhparent = t.oid    -- and theirs
+)
+SELECT t.root_schema, t.root_name, n.nspname AS schema, c.relname AS name
+  FROM tree t
+  JOIN pg_class c ON c.oid = t.oid
+  JOIN pg_namespace n ON n.oid = c.relnamespace`;
+
+/** The schema unqualified names resolve to: TypeORM leaves the table name unqualified in that schema. */
+export const CURRENT_SCHEMA_QUERY = `SELECT current_schema() AS schema`;
+
+/**
+ * The same transaction-scoped advisory lock syncViews takes (sync-views.ts): synchronizeSchema holds it
+ * from before TypeORM's pending statements are computed until commit, so concurrent syncs serialise.
+ */
+export const SCHEMA_SYNC_LOCK_QUERY = "SELECT pg_advisory_xact_lock(hashtext('typeorm-pgview'), hashtext('sync'))";
