@@ -25,6 +25,16 @@ export type { PlanStep, StepAction } from './sync/plan';
 export { refreshMaterializedView, refreshAllMaterializedViews } from './refresh/refresh';
 export type { RefreshOptions, RefreshResult, ViewTarget } from './refresh/refresh';
 export {
+  createView,
+  dropView,
+  replaceView,
+  createMaterializedView,
+  dropMaterializedView,
+  createMaterializedViewIndex,
+  dropMaterializedViewIndex,
+} from './migrations/operations';
+export type { ViewSpec, ViewRef } from './migrations/resolve';
+export {
   PgViewError,
   isPgViewError,
   ViewDeclarationError,
