@@ -2,12 +2,12 @@
 // DATABASE_URL picks the server; `npm run demo` starts an embedded PostgreSQL and sets it when unset.
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { Order, User } from './demo/entities';
+import { quickstartEntities } from './demo/entities';
 
 export default new DataSource({
   type: 'postgres',
   url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  entities: [User, Order],
+  entities: quickstartEntities,
   // typeorm-pgview manages the views; TypeORM's own synchronize stays off (see the README).
   synchronize: false,
   logging: false,
