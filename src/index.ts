@@ -49,3 +49,5 @@ export type { ViewInfo, GetAllViewsOptions } from './catalog/views-api';
 export { getViewDependencies, getDependentViews, getDependencyOrder } from './catalog/dependencies';
 export type { ViewDependency, DependentView, DependencyOptions, RelationRef } from './catalog/dependencies';
 export { getDependencyDiagram } from './catalog/mermaid';
+export { synchronizeSchema } from './sync/schema';
+export type { SchemaSyncOptions, SchemaSyncResult, RebuiltView } from './sync/schema';

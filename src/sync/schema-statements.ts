@@ -1,0 +1,169 @@
+// Reads TypeORM's pending schema statements (from `createSchemaBuilder().log()`) to learn which tables
+// they change and how: only some changes collide with views. PostgreSQL refuses DROP COLUMN, ALTER COLUMN
+// ... TYPE and DROP TABLE under a view that reads the column or table; adding a column, an index, a
+// constraint or a default leaves views alone, and a renamed column is followed by views automatically.
+// Pure: statement text in, changes out.
+import { relationKey, type QualifiedName } from '../ddl/identifiers';
+
+/** What the pending statements do to one table. */
+export interface TableChange {
+  readonly table: QualifiedName;
+  /** DROP TABLE. */
+  dropped: boolean;
+  /** Columns dropped and not added back. */
+  readonly droppedColumns: Set<string>;
+  /** Columns whose type changes: ALTER COLUMN ... TYPE, or dropped and added back (TypeORM's way for some types). */
+  readonly retypedColumns: Set<string>;
+  readonly addedColumns: Set<string>;
+  /** Whether any statement names the table (ALTER TABLE, DROP TABLE, CREATE INDEX ... ON). */
+  touched: boolean;
+}
+
+/** Whether a change collides with views that read the table (they must be dropped around it). */
+export function collidesWithViews(change: TableChange): boolean {
+  return change.dropped || change.droppedColumns.size > 0 || change.retypedColumns.size > 0;
+}
+
+/** Reads one identifier (quoted, with `""` for `"`, or bare and folded to lower case) at `text[i]`. */
+function identifierAt(text: string, i: number): { name: string; end: number } | undefined {
+  if (text[i] === '"') {
+    let name = '';
+    let j = i + 1;
+    while (j < text.length) {
+      if (text[j] === '"') {
+        if (text[j + 1] === '"') {
+          name += '"';
+          j += 2;
+          continue;
+        }
+        return { name, end: j + 1 };
+      }
+      name += text[j++];
+    }
+    return undefined;
+  }
+  const match = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(text.slice(i));
+  return match ? { name: match[0].toLowerCase(), end: i + match[0].length } : undefined;
+}
+
+/** Reads `name` or `schema.name` at `text[i]`. */
+function relationAt(
+  text: string,
+  i: number,
+  defaultSchema: string,
+): { relation: QualifiedName; end: number } | undefined {
+  const first = identifierAt(text, i);
+  if (!first) return undefined;
+  if (text[first.end] === '.') {
+    const second = identifierAt(text, first.end + 1);
+    if (!second) return undefined;
+    return { relation: { schema: first.name, name: second.name }, end: second.end };
+  }
+  return { relation: { schema: defaultSchema, name: first.name }, end: first.end };
+}
+
+/** Splits ALTER TABLE actions on commas outside quotes and parentheses. */
+function splitActions(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts.filter(Boolean);
+}
+
+const NOT_A_COLUMN = /^(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN|EXCLUDE)\b/i;
+
+/**
+ * The tables `statements` change, by relationKey. Unqualified names are in `defaultSchema` (TypeORM
+ * leaves the name unqualified when it is in the connection's current schema).
+ *
+ * @example
+ * tableChanges(['ALTER TABLE "orders" ALTER COLUMN "amount" TYPE numeric(12,2)'], 'public')
+ * // Map { '["public","orders"]' => { retypedColumns: Set { 'amount' }, ... } }
+ */
+export function tableChanges(statements: readonly string[], defaultSchema: string): Map<string, TableChange> {
+  const changes = new Map<string, TableChange>();
+  const changeOf = (table: QualifiedName): TableChange => {
+    const key = relationKey(table);
+    let change = changes.get(key);
+    if (!change) {
+      change = {
+        table,
+        dropped: false,
+        droppedColumns: new Set(),
+        retypedColumns: new Set(),
+        addedColumns: new Set(),
+        touched: true,
+      };
+      changes.set(key, change);
+    }
+    return change;
+  };
+  for (const raw of statements) {
+    const sql = raw.trim();
+    let m = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?/i.exec(sql);
+    if (m) {
+      const target = relationAt(sql, m[0].length, defaultSchema);
+      if (!target) continue;
+      const change = changeOf(target.relation);
+      for (const action of splitActions(sql.slice(target.end))) alterAction(change, action);
+      continue;
+    }
+    m = /^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?/i.exec(sql);
+    if (m) {
+      for (const part of splitActions(sql.slice(m[0].length).replace(/\s+(CASCADE|RESTRICT)\s*$/i, ''))) {
+        const target = relationAt(part, 0, defaultSchema);
+        if (target) changeOf(target.relation).dropped = true;
+      }
+      continue;
+    }
+    m =
+      /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"\s+|[A-Za-z_]\w*\s+)?ON\s+(?:ONLY\s+)?/i.exec(
+        sql,
+      );
+    if (m) {
+      const target = relationAt(sql, m[0].length, defaultSchema);
+      if (target) changeOf(target.relation);
+    }
+  }
+  return changes;
+}
+
+function alterAction(change: TableChange, action: string): void {
+  let m = /^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?/i.exec(action);
+  if (m && !/^DROP\s+(CONSTRAINT|DEFAULT|NOT\s+NULL|IDENTITY|EXPRESSION)\b/i.test(action)) {
+    const column = identifierAt(action, m[0].length);
+    if (column) {
+      change.addedColumns.delete(column.name);
+      change.droppedColumns.add(column.name);
+    }
+    return;
+  }
+  m = /^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?/i.exec(action);
+  if (m && !NOT_A_COLUMN.test(action.slice(m[0].length))) {
+    const column = identifierAt(action, m[0].length);
+    if (!column) return;
+    // Dropped and added back in one sync: the column survives under its name with a new type.
+    if (change.droppedColumns.delete(column.name)) change.retypedColumns.add(column.name);
+    else change.addedColumns.add(column.name);
+    return;
+  }
+  m = /^ALTER\s+(?:COLUMN\s+)?/i.exec(action);
+  if (m) {
+    const column = identifierAt(action, m[0].length);
+    if (column && /^\s*(SET\s+DATA\s+)?TYPE\b/i.test(action.slice(column.end))) change.retypedColumns.add(column.name);
+  }
+}

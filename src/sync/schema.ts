@@ -1,0 +1,187 @@
+// synchronizeSchema: TypeORM's table sync and the view sync in one transaction, with the views that stand
+// in the way of a table change dropped first and put back after.
+import type { DataSource, QueryRunner } from 'typeorm';
+import { readDatabaseState, type DatabaseState } from '../catalog/reader';
+import { CURRENT_SCHEMA_QUERY, SCHEMA_SYNC_LOCK_QUERY, TABLE_DESCENDANTS_QUERY } from '../catalog/queries';
+import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
+import { restoreStatements, accessStatements } from '../ddl/restore';
+import { createViewStatements, dropViewSql } from '../ddl/statements';
+import { isPgViewError, SyncError } from '../errors';
+import { collectViews } from '../metadata/collect';
+import type { ViewDefinition } from '../metadata/definition';
+import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../metadata/target';
+import { planSchemaChange, type RebuiltView } from './schema-plan';
+import { collidesWithViews, tableChanges, type TableChange } from './schema-statements';
+import { registryOf, syncInTransaction, type SyncResult } from './sync-views';
+
+export type { RebuiltView } from './schema-plan';
+
+export interface SchemaSyncOptions {
+  /** Passed to the view sync: drop views this library created that are no longer declared. Default: true. */
+  dropUndeclared?: boolean;
+}
+
+export interface SchemaSyncResult {
+  /** TypeORM's schema statements, in the order they ran. */
+  readonly tableStatements: readonly string[];
+  /** Tables whose changes collide with views (a dropped or retyped column, a dropped table). */
+  readonly changedTables: readonly QualifiedName[];
+  /** Views dropped before the table statements and re-created after them, in creation order. */
+  readonly rebuiltViews: readonly RebuiltView[];
+  /** What the view sync did afterwards (creates, replaces, registry). */
+  readonly views: SyncResult;
+}
+
+interface PendingQuery {
+  query: string;
+  parameters?: unknown[];
+}
+
+/** Partitions and inheritance children share their parent's change: ALTER TABLE recurses into them. */
+async function withDescendants(
+  queryRunner: QueryRunner,
+  changes: Map<string, TableChange>,
+): Promise<Map<string, TableChange>> {
+  const roots = [...changes.values()].filter(collidesWithViews).map((c) => c.table);
+  if (roots.length === 0) return changes;
+  const rows = (await queryRunner.query(TABLE_DESCENDANTS_QUERY, [
+    roots.map((r) => r.schema),
+    roots.map((r) => r.name),
+  ])) as { root_schema: string; root_name: string; schema: string; name: string }[];
+  const all = new Map(changes);
+  for (const r of rows) {
+    const key = relationKey({ schema: r.schema, name: r.name });
+    if (!all.has(key)) all.set(key, changes.get(relationKey({ schema: r.root_schema, name: r.root_name }))!);
+  }
+  return all;
+}
+
+/** The statements that put one view back: from its declaration, or exactly as the catalog had it. */
+function recreateStatements(view: RebuiltView, state: DatabaseState, definitions: readonly ViewDefinition[]): string[] {
+  const key = relationKey(view);
+  const existing = state.views.get(key)!;
+  const declared = view.managed ? definitions.find((d) => relationKey(d) === key) : undefined;
+  if (!declared) return restoreStatements(existing, state.indexes.get(key) ?? [], state.currentUser);
+  // Populated state as it was: a matview that held data holds it again, one never refreshed stays empty.
+  const withData =
+    declared.kind === 'materialized' ? existing.kind === 'materialized' && existing.populated : undefined;
+  return [
+    ...createViewStatements(declared, withData === undefined ? {} : { withData }),
+    ...accessStatements(existing, state.currentUser),
+  ];
+}
+
+function failure(view: RebuiltView, error: unknown, sql: string): SyncError {
+  const message = (error as { message?: string }).message ?? String(error);
+  const what = view.managed ? 'from its declaration' : 'from its definition captured before the change';
+  const reads = view.readsChanged.length
+    ? ` It reads ${view.readsChanged.join(', ')}, changed by TypeORM's schema sync.`
+    : '';
+  return new SyncError(
+    `synchronizeSchema could not re-create view ${displayName(view)} ${what}: ${message}.${reads} ${view.managed ? "Fix the view's `expression` for the new columns." : `Change or drop ${displayName(view)} first.`} Nothing was changed: the transaction was rolled back.`,
+    sql,
+    { cause: error },
+  );
+}
+
+async function run(
+  dataSource: DataSource,
+  queryRunner: QueryRunner,
+  definitions: readonly ViewDefinition[],
+  options: SchemaSyncOptions,
+): Promise<SchemaSyncResult> {
+  await queryRunner.query(SCHEMA_SYNC_LOCK_QUERY);
+  // TypeORM computes its statements on a connection of its own, reading committed state: before any DDL here.
+  const builder = dataSource.driver.createSchemaBuilder();
+  const pending = (await builder.log()).upQueries as PendingQuery[];
+  const [current] = (await queryRunner.query(CURRENT_SCHEMA_QUERY)) as { schema: string }[];
+  const changes = await withDescendants(
+    queryRunner,
+    tableChanges(
+      pending.map((q) => q.query),
+      current?.schema ?? 'public',
+    ),
+  );
+  const changedTables = [
+    ...new Map([...changes.values()].filter(collidesWithViews).map((c) => [relationKey(c.table), c.table])).values(),
+  ];
+  let rebuilt: readonly RebuiltView[] = [];
+  let state: DatabaseState | undefined;
+  if (changedTables.length > 0) {
+    state = await readDatabaseState(queryRunner, registryOf(dataSource));
+    rebuilt = planSchemaChange(changes, state, definitions).views;
+  }
+  for (const view of [...rebuilt].reverse()) await queryRunner.query(dropViewSql(view));
+  await ensureMetadataTable(builder, queryRunner, pending, dataSource);
+  for (const q of pending) {
+    try {
+      await queryRunner.query(q.query, q.parameters);
+    } catch (error) {
+      throw new SyncError(
+        `synchronizeSchema: TypeORM's schema statement failed: ${(error as Error).message}. Nothing was changed: the transaction was rolled back.`,
+        q.query,
+        { cause: error },
+      );
+    }
+  }
+  for (const view of rebuilt)
+    for (const sql of recreateStatements(view, state!, definitions)) {
+      try {
+        await queryRunner.query(sql);
+      } catch (error) {
+        throw failure(view, error, sql);
+      }
+    }
+  const views = await syncInTransaction(dataSource, queryRunner, definitions, {
+    dropUndeclared: options.dropUndeclared ?? true,
+  });
+  return { tableStatements: pending.map((q) => q.query), changedTables, rebuiltViews: rebuilt, views };
+}
+
+/**
+ * TypeORM's build() creates its metadata table before statements that write to it (generated columns);
+ * log() does not include that step, so take it here when the statements need it.
+ */
+async function ensureMetadataTable(
+  builder: unknown,
+  queryRunner: QueryRunner,
+  pending: PendingQuery[],
+  dataSource: DataSource,
+) {
+  const table = (dataSource as { metadataTableName?: string }).metadataTableName ?? 'typeorm_metadata';
+  const create = (builder as { createMetadataTableIfNecessary?: (qr: QueryRunner) => Promise<void> })
+    .createMetadataTableIfNecessary;
+  if (typeof create === 'function' && pending.some((q) => q.query.includes(table)))
+    await create.call(builder, queryRunner);
+}
+
+/**
+ * Synchronizes tables and views together, safely: TypeORM's schema sync (the statements
+ * `dataSource.synchronize()` would run) plus syncViews, in one transaction. Views that read a column
+ * TypeORM drops or retypes, or a table it drops - declared here or not, and everything reading them - are
+ * dropped first and re-created after: declared ones from their declarations, others exactly as they were
+ * (indexes, comment, owner, grants, populated state). Use it with `synchronize: false` in the DataSource.
+ * On any error the transaction is rolled back and nothing changes; a view not declared here that reads a
+ * column or table about to disappear is refused up front, naming the view and the column.
+ *
+ * @example
+ * const ds = new DataSource({ type: 'postgres', url, entities, synchronize: false });
+ * await ds.initialize();
+ * await synchronizeSchema(ds);
+ */
+export async function synchronizeSchema(target: Target, options: SchemaSyncOptions = {}): Promise<SchemaSyncResult> {
+  return withQueryRunner(target, async (queryRunner) => {
+    const dataSource = dataSourceOf(queryRunner);
+    const definitions = collectViews(dataSource);
+    try {
+      return await inTransaction(queryRunner, () => run(dataSource, queryRunner, definitions, options));
+    } catch (error) {
+      if (isPgViewError(error)) throw error;
+      throw new SyncError(
+        `synchronizeSchema failed: ${error instanceof Error ? error.message : String(error)}. Nothing was changed: the transaction was rolled back.`,
+        undefined,
+        { cause: error },
+      );
+    }
+  });
+}

@@ -1,0 +1,63 @@
+import { collidesWithViews, tableChanges } from '../../../src/sync/schema-statements';
+
+const key = (schema: string, name: string) => JSON.stringify([schema, name]);
+
+describe('tableChanges: what TypeORM pending statements do to tables', () => {
+  it('reads column drops, type changes and additions, quoted or not, qualified or not', () => {
+    const changes = tableChanges(
+      [
+        'ALTER TABLE "orders" ALTER COLUMN "amount" TYPE numeric(12,2)',
+        'ALTER TABLE "sales"."Line ""Items""" DROP COLUMN "note"',
+        'ALTER TABLE "users" ADD "email" character varying NOT NULL',
+        'ALTER TABLE "users" ADD CONSTRAINT "UQ_x" UNIQUE ("email")',
+        'ALTER TABLE "users" ALTER COLUMN "name" SET DEFAULT \'x\'',
+        'ALTER TABLE "users" DROP CONSTRAINT "FK_1"',
+        'CREATE INDEX "IDX_1" ON "sales"."Line ""Items""" ("sku") ',
+      ],
+      'public',
+    );
+    expect([...changes.keys()]).toEqual([
+      key('public', 'orders'),
+      key('sales', 'Line "Items"'),
+      key('public', 'users'),
+    ]);
+    const orders = changes.get(key('public', 'orders'))!;
+    expect([...orders.retypedColumns]).toEqual(['amount']);
+    expect(collidesWithViews(orders)).toBe(true);
+    expect([...changes.get(key('sales', 'Line "Items"'))!.droppedColumns]).toEqual(['note']);
+    const users = changes.get(key('public', 'users'))!;
+    expect([...users.addedColumns]).toEqual(['email']);
+    expect(collidesWithViews(users)).toBe(false);
+  });
+
+  it('takes a column dropped and added back (TypeORM recreates columns to change some types) as retyped', () => {
+    const changes = tableChanges(
+      [
+        'ALTER TABLE "t" DROP COLUMN "n"',
+        'ALTER TABLE "t" ADD "n" bigint NOT NULL',
+        'ALTER TABLE "t" DROP COLUMN "gone"',
+      ],
+      'app',
+    );
+    const t = changes.get(key('app', 't'))!;
+    expect([...t.retypedColumns]).toEqual(['n']);
+    expect([...t.droppedColumns]).toEqual(['gone']);
+  });
+
+  it('reads DROP TABLE, several actions in one ALTER TABLE, and ignores other statements', () => {
+    const changes = tableChanges(
+      [
+        'DROP TABLE "s"."old", "older" CASCADE',
+        'ALTER TABLE ONLY public.t ALTER COLUMN a SET DATA TYPE int, DROP COLUMN IF EXISTS "b", ADD COLUMN c int',
+        'CREATE TYPE "public"."x_enum" AS ENUM(\'a\')',
+        'CREATE TABLE "fresh" ("id" SERIAL NOT NULL)',
+      ],
+      'public',
+    );
+    expect(changes.get(key('s', 'old'))!.dropped).toBe(true);
+    expect(changes.get(key('public', 'older'))!.dropped).toBe(true);
+    const t = changes.get(key('public', 't'))!;
+    expect([...t.retypedColumns, ...t.droppedColumns, ...t.addedColumns]).toEqual(['a', 'b', 'c']);
+    expect(changes.has(key('public', 'fresh'))).toBe(false);
+  });
+});
