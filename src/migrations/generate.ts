@@ -1,0 +1,233 @@
+// The migration generator. Everything is worked out by doing it, inside a transaction that is always
+// rolled back: drop the views a table change breaks, run TypeORM's table changes, plan the views with the
+// same planner as syncViews, run that, record the registry, then run the computed down() and check that the
+// catalog is back exactly as it was. Only statements that worked in that trial end up in the file.
+import type { DataSource, QueryRunner } from 'typeorm';
+import { readDatabaseState, catalogHash, type DatabaseState } from '../catalog/reader';
+import { displayName, relationKey } from '../ddl/identifiers';
+import { createRegistrySql, deleteRegistrySql, upsertRegistrySql, type RegistryEntry } from '../ddl/registry';
+import { restoreStatements } from '../ddl/restore';
+import { dropViewSql } from '../ddl/statements';
+import { SyncError } from '../errors';
+import { collectViews, defaultSchemaOf } from '../metadata/collect';
+import { declaredHash } from '../sync/compare';
+import { planSync, viewsToProbe, type PlanStep } from '../sync/plan';
+import { runProbes } from '../sync/probe';
+import { registryOf } from '../sync/sync-views';
+import { downStatements } from './down';
+import { stateDifferences } from './state-diff';
+import { columnsBrokenBy, creationOrder, viewsBrokenBy } from './table-changes';
+import { migrationClassName, migrationFileName, migrationSource, type MigrationStatement } from './writer';
+
+/** The statements of a migration that brings the database to the declarations, both ways. */
+export interface GeneratedStatements {
+  readonly up: readonly MigrationStatement[];
+  readonly down: readonly MigrationStatement[];
+}
+
+const VERBS: Record<PlanStep['action'], string> = {
+  create: 'created',
+  replace: 'changed (CREATE OR REPLACE)',
+  drop: 'dropped',
+  restore: 'restored as it was',
+  'create-index': 'changed',
+  'drop-index': 'changed',
+  comment: 'changed',
+  alter: 'changed',
+};
+
+function stepComment(step: PlanStep, rebuiltBecause: string | undefined): string {
+  const name = `${displayName(step.view)}${step.source ? ` (${step.source})` : ''}`;
+  if (rebuiltBecause && step.action !== 'drop') return `${name}: rebuilt because ${rebuiltBecause}`;
+  const reason = step.reason.replace(/^rebuilt: /, '');
+  const verb = step.action === 'create' && step.reason.startsWith('rebuilt') ? 'rebuilt' : VERBS[step.action];
+  return `${name}: ${verb} because ${reason}`;
+}
+
+/** The trial run on an open transaction; returns undefined when there is nothing to do. */
+async function trial(dataSource: DataSource, qr: QueryRunner): Promise<GeneratedStatements | undefined> {
+  const registry = registryOf(dataSource);
+  const defaultSchema = defaultSchemaOf(dataSource);
+  const definitions = collectViews(dataSource);
+  const managed = new Map(definitions.filter((d) => d.synchronize).map((d) => [relationKey(d), d]));
+  const memory = await dataSource.driver.createSchemaBuilder().log();
+  const tableUp = memory.upQueries.map((q) => ({ sql: q.query, parameters: q.parameters ?? [] }));
+  const tableDown = [...memory.downQueries].reverse().map((q) => ({ sql: q.query, parameters: q.parameters ?? [] }));
+
+  const before = await readDatabaseState(qr, registry);
+  const up: MigrationStatement[] = [];
+  const run = async (comment: string, sql: string, parameters: readonly unknown[] = []) => {
+    try {
+      await qr.query(sql, parameters.length ? [...parameters] : undefined);
+    } catch (error) {
+      throw new SyncError(
+        `migration:generate: a statement failed in the trial run (${comment}): ${(error as Error).message}. Fix the declaration or the entity; nothing was written.`,
+        sql,
+        { cause: error },
+      );
+    }
+    up.push({ comment, sql, ...(parameters.length ? { parameters } : {}) });
+  };
+
+  // 1. Views a table change breaks: dropped first, dependents before what they read.
+  const broken = viewsBrokenBy(
+    before,
+    columnsBrokenBy(
+      tableUp.map((q) => q.sql),
+      defaultSchema,
+    ),
+  );
+  for (const key of creationOrder(before, broken.keys()).reverse()) {
+    const view = before.views.get(key)!;
+    await run(`${displayName(view)}: dropped before the table changes because ${broken.get(key)}`, dropViewSql(view));
+  }
+  // 2. TypeORM's own table changes.
+  for (const q of tableUp) await run("tables: TypeORM's schema changes", q.sql, q.parameters);
+  // 3. Views we do not manage come back exactly as they were; ours are left to the planner. Registered views
+  //    no longer declared stay dropped. One that reads a view of ours waits until the planner has built it.
+  const unmanaged = [...broken.keys()].filter(
+    (k) => !managed.has(k) && !(before.registry.has(k) && !definitionsHas(definitions, k)),
+  );
+  const waitsForPlanner = (k: string): boolean =>
+    before.edges.some(
+      (e) =>
+        relationKey(e.view) === k &&
+        broken.has(relationKey(e.ref)) &&
+        (managed.has(relationKey(e.ref)) || waitsForPlanner(relationKey(e.ref))),
+    );
+  const restore = async (key: string) => {
+    const view = before.views.get(key)!;
+    const note = `${displayName(view)}: restored as it was (not managed by typeorm-pgview) because ${broken.get(key)}`;
+    for (const sql of restoreStatements(view, before.indexes.get(key) ?? [], before.currentUser)) await run(note, sql);
+  };
+  const later = creationOrder(before, unmanaged).filter(waitsForPlanner);
+  for (const key of creationOrder(before, unmanaged)) if (!later.includes(key)) await restore(key);
+
+  // 4. The views, planned exactly as syncViews plans them.
+  const state = await readDatabaseState(qr, registry);
+  const probes = await runProbes(qr, viewsToProbe(definitions, state));
+  const plan = planSync({ definitions, state, probes });
+  for (const step of plan.steps) await run(stepComment(step, broken.get(relationKey(step.view))), step.sql);
+  for (const key of later) await restore(key);
+
+  if (tableUp.length === 0 && plan.steps.length === 0) return undefined;
+
+  // 5. The registry, so that syncViews afterwards finds nothing to do.
+  const done = await readDatabaseState(qr, registry);
+  const entries: RegistryEntry[] = [];
+  for (const [key, d] of managed) {
+    const view = done.views.get(key);
+    if (!view) continue;
+    const entry = {
+      schema: d.schema,
+      name: d.name,
+      kind: d.kind,
+      declaredHash: declaredHash(d),
+      catalogHash: catalogHash(done, view),
+    };
+    const row = before.registry.get(key);
+    if (
+      !row ||
+      row.kind !== entry.kind ||
+      row.declaredHash !== entry.declaredHash ||
+      row.catalogHash !== entry.catalogHash
+    )
+      entries.push(entry);
+  }
+  const note = 'typeorm-pgview registry: record the views as they are now';
+  if ((entries.length || plan.unregister.length) && !before.registryExists)
+    await run(note, createRegistrySql(registry));
+  if (plan.unregister.length) await run(note, deleteRegistrySql(registry, plan.unregister));
+  if (entries.length) await run(note, upsertRegistrySql(registry, entries));
+
+  // 6. down(), computed from the two catalog states, then checked by running it.
+  const after = await readDatabaseState(qr, registry);
+  const rebuilt = new Set([...broken.keys()]);
+  const changedInPlace = new Set<string>();
+  for (const step of plan.steps) {
+    const key = relationKey(step.view);
+    if (['create', 'replace', 'drop', 'restore'].includes(step.action)) rebuilt.add(key);
+    else changedInPlace.add(key);
+  }
+  const down = downStatements({ before, after, rebuilt, changedInPlace, tableDown, registry, defaultSchema });
+  await checkDown(qr, down, before, registry);
+  return { up, down };
+}
+
+function definitionsHas(definitions: readonly { schema: string; name: string }[], key: string): boolean {
+  return definitions.some((d) => relationKey(d) === key);
+}
+
+async function checkDown(
+  qr: QueryRunner,
+  down: readonly MigrationStatement[],
+  before: DatabaseState,
+  registry: { schema: string; name: string },
+): Promise<void> {
+  for (const s of down) {
+    try {
+      await qr.query(s.sql, s.parameters?.length ? [...s.parameters] : undefined);
+    } catch (error) {
+      throw new Error(
+        `the generated down() fails in the trial run (${s.comment}): ${(error as Error).message}\n${s.sql}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  const differences = stateDifferences(before, await readDatabaseState(qr, registry));
+  if (differences.length)
+    throw new Error(`the generated down() would not restore the catalog exactly: ${differences.join('; ')}`);
+}
+
+/**
+ * Works out the migration that brings `dataSource`'s database to its declarations: TypeORM's table
+ * changes wrapped in the drop and rebuild of the views they break, then the view changes syncViews would
+ * make, with a down() that restores the catalog exactly. Changes nothing (a trial run in a transaction
+ * that is rolled back). Returns undefined when there is nothing to do.
+ */
+export async function generateMigrationStatements(dataSource: DataSource): Promise<GeneratedStatements | undefined> {
+  const qr = dataSource.createQueryRunner();
+  try {
+    await qr.connect();
+    await qr.startTransaction();
+    try {
+      return await trial(dataSource, qr);
+    } finally {
+      await qr.rollbackTransaction();
+    }
+  } finally {
+    await qr.release();
+  }
+}
+
+/** A generated migration: its class name, TypeORM-style file name and source text. */
+export interface GeneratedMigration extends GeneratedStatements {
+  readonly className: string;
+  readonly fileName: string;
+  readonly source: string;
+}
+
+/**
+ * generateMigrationStatements, written as a TypeORM migration class named `name` (e.g. `AddStats`), or
+ * undefined when there is nothing to do.
+ *
+ * @example
+ * const migration = await generateMigration(dataSource, { name: 'AddStats' });
+ * if (migration) writeFileSync(`src/migrations/${migration.fileName}`, migration.source);
+ */
+export async function generateMigration(
+  dataSource: DataSource,
+  options: { name: string; timestamp?: number },
+): Promise<GeneratedMigration | undefined> {
+  const statements = await generateMigrationStatements(dataSource);
+  if (!statements) return undefined;
+  const timestamp = options.timestamp ?? Date.now();
+  return {
+    ...statements,
+    className: migrationClassName(options.name, timestamp),
+    fileName: migrationFileName(options.name, timestamp),
+    source: migrationSource({ name: options.name, timestamp, ...statements }),
+  };
+}
