@@ -46,7 +46,7 @@ function resolveExpression(expression: ViewExpression | undefined, dataSource: D
     const type = (result.expressionMap as { queryType?: string }).queryType;
     if (type !== 'select')
       throw new ViewDeclarationError(
-        `${where}: the \`expression\` function returned a ${type} query builder. Return a SELECT (createQueryBuilder().select(...)).`,
+        `${where}: the \`expression\` function returned a query builder of type ${type}. Return a SELECT (createQueryBuilder().select(...)).`,
       );
     const parameters = Object.keys(result.getParameters());
     if (parameters.length > 0)
