@@ -59,7 +59,7 @@ export function planSchemaChange(
           ? `it reads table ${table}, which is dropped`
           : hit.length
             ? `it reads ${hit.map((c) => `${table}.${c}`).join(', ')}, which ${hit.length > 1 ? 'change' : 'changes'}`
-            : `it reads table ${table} as a whole row, which changes`,
+            : `it reads table ${table} as a whole (no single columns recorded), which changes`,
       );
   }
   // Everything reading an affected view goes too, and comes back after it.
