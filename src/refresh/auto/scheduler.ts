@@ -1,0 +1,216 @@
+// When to refresh which view: per view, a debounce window bounded by a maximum wait, one refresh in
+// flight, changes arriving meanwhile collected into exactly one trailing refresh, views that read other
+// auto-refreshed views run after them, failures retried with exponential backoff. No I/O here: the
+// refresh itself is the `run` callback. Every timer is unref'd so it never keeps the process alive.
+
+/** Changes waiting for one view's refresh. Times are `performance.now()` milliseconds. */
+export interface Batch {
+  /** Display names (`schema.table`) of the tables whose changes this batch holds. */
+  readonly tables: Set<string>;
+  /** How many commits (or autocommitted writes) were folded into it. */
+  commits: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+/** What a refresh attempt did. */
+export type Outcome =
+  | { kind: 'refreshed'; concurrently: boolean; durationMs: number }
+  /** Another process's refresh, started after these changes committed, already covers them. */
+  | { kind: 'covered' }
+  /** Another process is refreshing this view right now: try again shortly. */
+  | { kind: 'busy' }
+  /** Nothing to do any more (the DataSource was destroyed or auto-refresh stopped). */
+  | { kind: 'dropped' };
+
+export interface SchedulerHooks {
+  timing(view: string): { debounceMs: number; maxWaitMs: number };
+  /** Auto-refreshed views `view` reads: refreshed first when they have pending changes. */
+  upstream(view: string): ReadonlySet<string>;
+  /** Auto-refreshed views that read `view`: stale after it is refreshed. */
+  downstream(view: string): ReadonlySet<string>;
+  run(view: string, batch: Batch): Promise<Outcome>;
+  refreshed(view: string, batch: Batch, outcome: Extract<Outcome, { kind: 'refreshed' }>): void;
+  failed(view: string, batch: Batch, error: unknown, attempt: number, retryInMs: number): void;
+  /** Delay before asking again when another process holds the view's lock. */
+  lockRetryMs: number;
+  /** Backoff after the n-th consecutive failure (n >= 1). */
+  backoffMs(failures: number): number;
+}
+
+interface ViewState {
+  pending?: Batch;
+  inFlight?: Promise<void>;
+  timer?: NodeJS.Timeout;
+  failures: number;
+  /** Not before this time (lock busy or backoff after a failure). */
+  notBefore: number;
+  /** notBefore was set because another process held the lock (a flush still waits for that). */
+  lockBusy: boolean;
+}
+
+export class RefreshScheduler {
+  private readonly states = new Map<string, ViewState>();
+  private stopped = false;
+  private flushes = 0;
+  private readonly failedDuringFlush = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly hooks: SchedulerHooks) {}
+
+  /** Records changes for `view` and schedules its refresh. */
+  mark(view: string, tables: Iterable<string>, commits: number): void {
+    if (this.stopped) return;
+    const state = this.stateOf(view);
+    const now = performance.now();
+    const batch = (state.pending ??= { tables: new Set(), commits: 0, firstAt: now, lastAt: now });
+    for (const t of tables) batch.tables.add(t);
+    batch.commits += commits;
+    batch.lastAt = now;
+    // A new change may be what fixes a failing refresh: retry without waiting out the backoff.
+    if (commits > 0 && state.failures > 0 && !state.lockBusy) state.notBefore = 0;
+    this.pump(view);
+  }
+
+  /** True while some view has pending or running work (what `flush` waits for). */
+  get busy(): boolean {
+    for (const [view, s] of this.states)
+      if (s.inFlight || (s.pending && !this.failedDuringFlush.has(view))) return true;
+    return false;
+  }
+
+  /**
+   * Runs every pending refresh now, ignoring debounce, and resolves when none is pending or running.
+   * A view whose refresh fails during the flush is left to its backoff schedule (reported through
+   * `failed`), so a flush never waits on a broken view.
+   */
+  async flush(): Promise<void> {
+    if (this.stopped) return;
+    this.flushes++;
+    try {
+      for (const view of this.states.keys()) this.pump(view);
+      while (this.busy && !this.stopped) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    } finally {
+      if (--this.flushes === 0) this.failedDuringFlush.clear();
+    }
+  }
+
+  /** Drops pending work, clears every timer, and waits for refreshes already running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const running: Promise<void>[] = [];
+    for (const s of this.states.values()) {
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = undefined;
+      s.pending = undefined;
+      if (s.inFlight) running.push(s.inFlight);
+    }
+    this.wakeIdle();
+    await Promise.all(running);
+  }
+
+  private stateOf(view: string): ViewState {
+    let state = this.states.get(view);
+    if (!state) this.states.set(view, (state = { failures: 0, notBefore: 0, lockBusy: false }));
+    return state;
+  }
+
+  /** An upstream view with work that should land first (a failing one does not hold others back). */
+  private blockedBy(view: string): boolean {
+    for (const up of this.hooks.upstream(view)) {
+      const s = this.states.get(up);
+      if (s?.inFlight || (s?.pending && s.failures === 0)) return true;
+    }
+    return false;
+  }
+
+  private pump(view: string): void {
+    const state = this.states.get(view);
+    if (this.stopped || !state?.pending || state.inFlight) return this.checkIdle();
+    if (this.blockedBy(view)) return this.checkIdle(); // pumped again when the upstream view finishes
+    const now = performance.now();
+    const { debounceMs, maxWaitMs } = this.hooks.timing(view);
+    const batch = state.pending;
+    const flushing = this.flushes > 0 && !this.failedDuringFlush.has(view);
+    const settled = flushing ? now : Math.min(batch.lastAt + debounceMs, batch.firstAt + maxWaitMs);
+    const due = flushing && !state.lockBusy ? now : Math.max(settled, state.notBefore);
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = undefined;
+    if (due > now) {
+      state.timer = setTimeout(() => {
+        state.timer = undefined;
+        this.pump(view);
+      }, due - now);
+      state.timer.unref();
+      return;
+    }
+    state.pending = undefined;
+    state.inFlight = this.attempt(view, state, batch).finally(() => {
+      state.inFlight = undefined;
+      this.pump(view);
+      for (const down of this.hooks.downstream(view)) this.pump(down);
+      this.checkIdle();
+    });
+  }
+
+  private async attempt(view: string, state: ViewState, batch: Batch): Promise<void> {
+    let outcome: Outcome;
+    try {
+      outcome = await this.hooks.run(view, batch);
+    } catch (error) {
+      state.failures++;
+      const wait = this.hooks.backoffMs(state.failures);
+      state.notBefore = performance.now() + wait;
+      state.lockBusy = false;
+      this.requeue(state, batch);
+      if (this.flushes > 0) this.failedDuringFlush.add(view);
+      this.safely(() => this.hooks.failed(view, batch, error, state.failures, wait));
+      return;
+    }
+    if (outcome.kind === 'busy') {
+      state.notBefore = performance.now() + this.hooks.lockRetryMs;
+      state.lockBusy = true;
+      this.requeue(state, batch);
+      return;
+    }
+    state.failures = 0;
+    state.notBefore = 0;
+    state.lockBusy = false;
+    this.failedDuringFlush.delete(view);
+    if (outcome.kind === 'refreshed') {
+      this.safely(() => this.hooks.refreshed(view, batch, outcome));
+      // Views reading this one now read new data: they are stale too.
+      for (const down of this.hooks.downstream(view)) this.mark(down, [view], 0);
+    }
+  }
+
+  /** Puts a batch that did not run back in front of whatever arrived meanwhile. */
+  private requeue(state: ViewState, batch: Batch): void {
+    if (this.stopped) return;
+    const later = state.pending;
+    if (later) {
+      for (const t of later.tables) batch.tables.add(t);
+      batch.commits += later.commits;
+      batch.lastAt = Math.max(batch.lastAt, later.lastAt);
+    }
+    state.pending = batch;
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // A throwing listener must not break the scheduler; the engine reports listener errors itself.
+    }
+  }
+
+  private checkIdle(): void {
+    if (!this.busy || this.stopped) this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,146 @@
+// The `triggers` change source, database side: one statement-level trigger per watched table calls
+// pg_notify on the library's channel with the table's name. PostgreSQL delivers a notification at commit
+// only (never on rollback) and folds identical ones within a transaction, so a bulk write costs one
+// message. Partitions and inheritance children get their own trigger, because a statement that targets a
+// partition directly fires that partition's triggers, not the parent's.
+import type { DataSource } from 'typeorm';
+import { qualifiedName, quoteIdentifier, relationKey, type QualifiedName } from '../../ddl/identifiers';
+import { collectViews, defaultSchemaOf } from '../../metadata/collect';
+import type { ViewDefinition } from '../../metadata/definition';
+import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../../metadata/target';
+import { loadWatchGraph } from './graph';
+
+/** The LISTEN/NOTIFY channel; each payload is a JSON array `["schema", "table"]`. */
+export const NOTIFY_CHANNEL = 'typeorm_pgview_changes';
+/** The name of the trigger on every watched table. */
+export const TRIGGER_NAME = 'typeorm_pgview_auto_refresh';
+/** The trigger function, created in the DataSource's default schema. */
+export const TRIGGER_FUNCTION_NAME = 'typeorm_pgview_notify_change';
+
+/** Tables (and partitioned tables) carrying our trigger. */
+export const INSTALLED_TRIGGERS_QUERY = `
+SELECT n.nspname AS schema, c.relname AS name
+  FROM pg_trigger t
+  JOIN pg_class c ON c.oid = t.tgrelid                   -- the table the trigger is on
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE t.tgname = $1 AND NOT t.tgisinternal`;
+
+/** Which of the given relations exist as ordinary or partitioned tables (only those can take our trigger). */
+const TABLES_QUERY = `
+SELECT n.nspname AS schema, c.relname AS name
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND (n.nspname::text, c.relname::text) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
+
+/** `CREATE OR REPLACE FUNCTION` of the trigger function (pure). */
+export function notifyFunctionSql(schema: string): string {
+  return `CREATE OR REPLACE FUNCTION ${qualifiedName({ schema, name: TRIGGER_FUNCTION_NAME })}() RETURNS trigger
+LANGUAGE plpgsql AS $typeorm_pgview$
+BEGIN
+  PERFORM pg_notify('${NOTIFY_CHANNEL}', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME)::text);
+  RETURN NULL;
+END
+$typeorm_pgview$`;
+}
+
+/** `CREATE TRIGGER` on one table (pure). */
+export function createTriggerSql(table: QualifiedName, functionSchema: string): string {
+  return `CREATE TRIGGER ${quoteIdentifier(TRIGGER_NAME)} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${qualifiedName(table)}
+  FOR EACH STATEMENT EXECUTE FUNCTION ${qualifiedName({ schema: functionSchema, name: TRIGGER_FUNCTION_NAME })}()`;
+}
+
+/** `DROP TRIGGER IF EXISTS` on one table (pure). */
+export function dropTriggerSql(table: QualifiedName): string {
+  return `DROP TRIGGER IF EXISTS ${quoteIdentifier(TRIGGER_NAME)} ON ${qualifiedName(table)}`;
+}
+
+export interface TriggerOptions {
+  /** The views whose tables to watch. Default: the DataSource's declared views with `autoRefresh`. */
+  definitions?: readonly ViewDefinition[];
+  /** Drop our trigger from tables no view watches any more. Default: `true`. */
+  prune?: boolean;
+}
+
+export interface TriggerChanges {
+  /** Tables that got the trigger. */
+  readonly installed: readonly QualifiedName[];
+  /** Tables it was removed from. */
+  readonly removed: readonly QualifiedName[];
+}
+
+type Query = (sql: string, parameters?: unknown[]) => Promise<unknown>;
+
+/** Tables the given views watch that can carry a trigger, partitions and children included. */
+export async function watchedTables(query: Query, definitions: readonly ViewDefinition[]): Promise<QualifiedName[]> {
+  const graph = await loadWatchGraph(query, definitions);
+  const all = new Map<string, QualifiedName>();
+  for (const tables of graph.tablesByView.values()) for (const t of tables) all.set(relationKey(t), t);
+  const list = [...all.values()];
+  const rows = (await query(TABLES_QUERY, [list.map((t) => t.schema), list.map((t) => t.name)])) as QualifiedName[];
+  return rows.map((r) => ({ schema: r.schema, name: r.name }));
+}
+
+/**
+ * Installs (or brings up to date) the notify triggers the `triggers` auto-refresh source needs: the
+ * function, and a statement-level trigger on every table an auto-refreshed view reads. Idempotent; runs
+ * in one transaction (a savepoint inside the caller's), so a migration can call it with its query runner.
+ *
+ * @example
+ * // in a migration's up(): await installAutoRefreshTriggers(queryRunner);
+ */
+export async function installAutoRefreshTriggers(
+  target: Target,
+  options: TriggerOptions = {},
+): Promise<TriggerChanges> {
+  const dataSource = dataSourceOf(target);
+  const definitions = options.definitions ?? collectViews(dataSource);
+  const schema = defaultSchemaOf(dataSource);
+  return withQueryRunner(target, (queryRunner) =>
+    inTransaction(queryRunner, async () => {
+      const query: Query = (sql, p) => queryRunner.query(sql, p);
+      const wanted = await watchedTables(query, definitions);
+      const present = (await query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[];
+      const presentKeys = new Set(present.map(relationKey));
+      const wantedKeys = new Set(wanted.map(relationKey));
+      const installed = wanted.filter((t) => !presentKeys.has(relationKey(t)));
+      const removed = options.prune === false ? [] : present.filter((t) => !wantedKeys.has(relationKey(t)));
+      if (installed.length > 0) await query(notifyFunctionSql(schema));
+      for (const table of installed) await query(createTriggerSql(table, schema));
+      for (const table of removed) await query(dropTriggerSql(table));
+      return {
+        installed: installed.map((t) => ({ schema: t.schema, name: t.name })),
+        removed: removed.map((t) => ({ schema: t.schema, name: t.name })),
+      };
+    }),
+  );
+}
+
+/**
+ * Removes every auto-refresh trigger and the trigger function (the inverse of
+ * `installAutoRefreshTriggers`, e.g. in a migration's `down()`).
+ */
+export async function removeAutoRefreshTriggers(target: Target): Promise<TriggerChanges> {
+  const schema = defaultSchemaOf(dataSourceOf(target));
+  return withQueryRunner(target, (queryRunner) =>
+    inTransaction(queryRunner, async () => {
+      const present = (await queryRunner.query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[];
+      for (const table of present) await queryRunner.query(dropTriggerSql(table));
+      await queryRunner.query(`DROP FUNCTION IF EXISTS ${qualifiedName({ schema, name: TRIGGER_FUNCTION_NAME })}()`);
+      return { installed: [], removed: present.map((t) => ({ schema: t.schema, name: t.name })) };
+    }),
+  );
+}
+
+/** Used by the engine: installs only when some watched table lacks the trigger (no DDL otherwise). */
+export async function ensureAutoRefreshTriggers(
+  dataSource: DataSource,
+  definitions: readonly ViewDefinition[],
+): Promise<TriggerChanges> {
+  const query: Query = (sql, p) => dataSource.query(sql, p);
+  const wanted = await watchedTables(query, definitions);
+  const present = new Set(
+    ((await query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[]).map(relationKey),
+  );
+  if (wanted.every((t) => present.has(relationKey(t)))) return { installed: [], removed: [] };
+  return installAutoRefreshTriggers(dataSource, { definitions, prune: false });
+}
