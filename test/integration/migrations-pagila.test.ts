@@ -1,0 +1,85 @@
+// The generator's round trip over Pagila's views declared as classes, on a copy of Pagila whose views
+// were dropped: generate -> run -> nothing left; change a view and the matview's indexes -> generate -> run
+// -> revert -> the catalog is exactly as before -> run again.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { MigrationInterface } from 'typeorm';
+import { ViewColumn } from 'typeorm';
+import { MaterializedView, PgView, syncViews } from '../../src';
+import { generateMigration } from '../../src/migrations/generate';
+import { loadMigrationClass } from '../fixtures/migrations/load';
+import { pagilaViewEntities, pagilaViewSql, RentalByCategory, StaffList } from '../fixtures/pagila-views';
+import { useTestDatabase } from '../support/database';
+import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from '../support/pagila';
+
+const db = useTestDatabase({ template: pagilaTemplate });
+const dir = mkdtempSync(path.join(tmpdir(), 'pgview-pagila-migrations-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+@PgView({ name: 'staff_list', expression: `SELECT * FROM (${pagilaViewSql('staff_list')}) s WHERE s.id > 0` })
+class StaffListV2 {
+  @ViewColumn() id!: number;
+}
+@MaterializedView({
+  name: 'rental_by_category',
+  expression: pagilaViewSql('rental_by_category'),
+  indexes: [{ name: 'rental_category', columns: ['category'], unique: true }, { columns: ['total_sales'] }],
+  comment: 'sales by film category',
+})
+class RentalByCategoryV2 {
+  @ViewColumn() category!: string;
+}
+const v1 = pagilaViewEntities;
+const v2 = [...v1.filter((e) => e !== StaffList && e !== RentalByCategory), StaffListV2, RentalByCategoryV2];
+type Entities = typeof v2;
+
+async function catalog() {
+  return db.query(`
+    SELECT c.relname, c.relkind, pg_get_viewdef(c.oid) AS def, c.relispopulated AS populated,
+           obj_description(c.oid, 'pg_class') AS comment,
+           (SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY 1) FROM pg_index i WHERE i.indrelid = c.oid) AS indexes
+      FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('v', 'm') ORDER BY 1`);
+}
+
+async function generate(entities: Entities, name: string, timestamp: number) {
+  const ds = await db.connect({ entities });
+  try {
+    const migration = await generateMigration(ds, { name, timestamp });
+    if (!migration) return undefined;
+    const file = path.join(dir, migration.fileName);
+    writeFileSync(file, migration.source);
+    return loadMigrationClass(file);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+describe('migration:generate round trip over Pagila', () => {
+  it('creates the views, changes them, reverts exactly and runs again', async () => {
+    await db.query(`DROP MATERIALIZED VIEW ${PAGILA_MATVIEW}`);
+    await db.query(`DROP VIEW ${PAGILA_VIEWS.join(', ')}`);
+    const init = await generate(v1, 'PagilaViews', 1700000000000);
+    const ds1 = await db.connect({ entities: v1, migrations: [init!] });
+    await ds1.runMigrations();
+    expect((await catalog()).map((v) => v.relname)).toEqual([...PAGILA_VIEWS, PAGILA_MATVIEW].sort());
+    expect(await generate(v1, 'Nothing', 1700000000001)).toBeUndefined();
+
+    const before = await catalog();
+    const change = (await generate(v2, 'Change', 1700000000002)) as new () => MigrationInterface;
+    const ds2 = await db.connect({ entities: v2, migrations: [init!, change] });
+    await ds2.runMigrations();
+    const after = await catalog();
+    expect(after).not.toEqual(before);
+    expect((await syncViews(ds2, { dryRun: true })).steps).toEqual([]);
+    expect(await generate(v2, 'Nothing', 1700000000003)).toBeUndefined();
+    expect(await ds2.query('SELECT count(*)::int AS n FROM staff_list')).toEqual(
+      await ds2.query(`SELECT count(*)::int AS n FROM (${pagilaViewSql('staff_list')}) s`),
+    );
+
+    await ds2.undoLastMigration();
+    expect(await catalog()).toEqual(before);
+    await ds2.runMigrations();
+    expect(await catalog()).toEqual(after);
+  });
+});
