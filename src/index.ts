@@ -51,3 +51,9 @@ export type { ViewDependency, DependentView, DependencyOptions, RelationRef } fr
 export { getDependencyDiagram } from './catalog/mermaid';
 export { synchronizeSchema } from './sync/schema';
 export type { SchemaSyncOptions, SchemaSyncResult, RebuiltView } from './sync/schema';
+export { AutoRefreshSubscriber } from './refresh/auto/subscriber';
+export { enableAutoRefresh } from './refresh/auto/enable';
+export { AutoRefreshError } from './refresh/auto/engine';
+export type { AutoRefresh, AutoRefreshSource, EnableAutoRefreshOptions, AutoRefreshEvent } from './refresh/auto/engine';
+export { installAutoRefreshTriggers, removeAutoRefreshTriggers } from './refresh/auto/triggers';
+export type { TriggerOptions, TriggerChanges } from './refresh/auto/triggers';
