@@ -74,7 +74,7 @@ describe('migration:generate round trip over Pagila', () => {
     expect((await syncViews(ds2, { dryRun: true })).steps).toEqual([]);
     expect(await generate(v2, 'Nothing', 1700000000003)).toBeUndefined();
     expect(await ds2.query('SELECT count(*)::int AS n FROM staff_list')).toEqual(
-      await ds2.query(`SELECT count(*)::int AS n FROM (${pagilaViewSql('staff_list')}) s`),
+      await ds2.query(`SELECT count(*)::int AS n FROM (${pagilaViewSql('staff_list')}) s WHERE s.id > 0`),
     );
 
     await ds2.undoLastMigration();
