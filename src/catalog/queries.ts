@@ -87,6 +87,7 @@ SELECT vn.nspname AS view_schema,
    AND d.refclassid = 'pg_class'::regclass
    AND d.deptype = 'n'
    AND v.relkind IN ('v', 'm')
+   AND vn.nspname NOT IN ('pg_catalog', 'information_schema') -- PostgreSQL's own views are not ours to order
    AND r.oid <> v.oid                                    -- a rule also depends on its own view
    AND r.relkind IN ('r', 'p', 'v', 'm', 'f')            -- tables, partitioned tables, views, matviews, foreign tables
  GROUP BY vn.nspname, v.relname, rn.nspname, r.relname, r.relkind, r.oid`;
