@@ -34,6 +34,9 @@ export {
   dropMaterializedViewIndex,
 } from './migrations/operations';
 export type { ViewSpec, ViewRef } from './migrations/resolve';
+export { generateMigration, generateMigrationStatements } from './migrations/generate';
+export type { GeneratedMigration, GeneratedStatements } from './migrations/generate';
+export type { MigrationStatement } from './migrations/writer';
 export {
   PgViewError,
   isPgViewError,
