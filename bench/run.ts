@@ -4,9 +4,11 @@
 import 'reflect-metadata';
 import { environment } from './lib/database';
 import { printTable, writeResult, type ScenarioResult } from './lib/report';
+import { readersDuringRefresh } from './scenarios/readers-during-refresh';
 import { syncAtScale } from './scenarios/sync-at-scale';
 
 const SCENARIOS: Record<string, (quick: boolean) => Promise<ScenarioResult>> = {
+  'readers-during-refresh': readersDuringRefresh,
   'sync-at-scale': syncAtScale,
 };
 

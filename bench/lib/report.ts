@@ -12,8 +12,9 @@ export interface Row {
   readonly baselineName: string;
   readonly baseline: Summary | string | null;
   readonly library: Summary | string;
-  /** library median / baseline median, when both are numbers. */
+  /** library / baseline of the statistic `ratioOf` (default: the median), when both are numbers. */
   readonly ratio: number | null;
+  readonly ratioOf?: 'median' | 'p99';
   /** The issue's target for this row, in words, and whether this run met it (null: no target). */
   readonly target?: string;
   readonly met?: boolean | null;
@@ -31,9 +32,10 @@ export interface ScenarioResult {
 }
 
 export function row(r: Omit<Row, 'ratio'>): Row {
+  const key = r.ratioOf ?? 'median';
   const ratio =
-    typeof r.baseline === 'object' && r.baseline && typeof r.library === 'object' && r.baseline.median > 0
-      ? r.library.median / r.baseline.median
+    typeof r.baseline === 'object' && r.baseline && typeof r.library === 'object' && r.baseline[key] > 0
+      ? r.library[key] / r.baseline[key]
       : null;
   return { ...r, ratio };
 }
@@ -45,7 +47,7 @@ function fmt(n: number): string {
   return n.toFixed(2);
 }
 
-function cell(v: Summary | string | null, key: 'median' | 'p95'): string {
+function cell(v: Summary | string | null, key: 'median' | 'p95' | 'p99'): string {
   if (v === null) return '-';
   if (typeof v === 'string') return key === 'median' ? v : '';
   return fmt(v[key]);
@@ -54,7 +56,7 @@ function cell(v: Summary | string | null, key: 'median' | 'p95'): string {
 /** The rows as a table of strings (shared by the console output and docs/benchmarks.md). */
 export function tableCells(rows: readonly Row[]): string[][] {
   return [
-    ['case', 'metric', 'unit', 'baseline', 'median', 'p95', 'library median', 'p95', 'ratio', 'target'],
+    ['case', 'metric', 'unit', 'baseline', 'median', 'p95', 'p99', 'library median', 'p95', 'p99', 'ratio', 'target'],
     ...rows.map((r) => [
       r.group,
       r.metric,
@@ -62,9 +64,11 @@ export function tableCells(rows: readonly Row[]): string[][] {
       r.baselineName,
       cell(r.baseline, 'median'),
       cell(r.baseline, 'p95'),
+      cell(r.baseline, 'p99'),
       cell(r.library, 'median'),
       cell(r.library, 'p95'),
-      r.ratio === null ? '' : fmt(r.ratio),
+      cell(r.library, 'p99'),
+      r.ratio === null ? '' : `${fmt(r.ratio)}${r.ratioOf === 'p99' ? ' (p99)' : ''}`,
       r.target ? `${r.met === true ? 'met' : r.met === false ? 'NOT MET' : ''} ${r.target}`.trim() : '',
     ]),
   ];
@@ -75,7 +79,7 @@ export function printTable(result: ScenarioResult): void {
   const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
   console.log(`\n## ${result.title} (${result.mode})`);
   for (const [i, r] of cells.entries()) {
-    console.log(r.map((v, c) => (c >= 4 && c <= 8 ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join('  '));
+    console.log(r.map((v, c) => (c >= 4 && c <= 10 ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
   for (const n of result.notes) console.log(`  note: ${n}`);
