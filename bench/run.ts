@@ -2,6 +2,7 @@
 // PostgreSQL in DATABASE_URL, prints a table per scenario, writes bench/results/<id>[.quick].json and
 // regenerates the SVG charts from the JSON files.
 import 'reflect-metadata';
+import { writeCharts } from './charts';
 import { environment } from './lib/database';
 import { printTable, writeResult, type ScenarioResult } from './lib/report';
 import { readersDuringRefresh } from './scenarios/readers-during-refresh';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     const file = writeResult(result, { ...env, seconds: Math.round((Date.now() - t) / 100) / 10 });
     console.log(`  -> ${file} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
   }
+  for (const svg of writeCharts(quick)) console.log(`chart -> ${svg}`);
   console.log(`\nTotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

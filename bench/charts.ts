@@ -1,0 +1,73 @@
+// Turns bench/results/<id>[.quick].json into <id>[.quick].svg. Run by bench/run.ts after each scenario,
+// or alone: `node -r ts-node/register/transpile-only bench/charts.ts [--quick]`.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Row, ScenarioResult } from './lib/report';
+import { RESULTS_DIR } from './lib/report';
+import type { Summary } from './lib/stats';
+import { barChartSvg, type BarChart } from './lib/svg';
+
+const BASELINE = '#c0504d';
+const LIBRARY = '#4f81bd';
+const NEUTRAL = '#9bbb59';
+
+const stat = (v: Summary | string | null | undefined, key: keyof Summary = 'median') =>
+  v && typeof v === 'object' ? v[key] : NaN;
+const find = (rows: Row[], group: string, metric: string) => rows.find((r) => r.group === group && r.metric === metric);
+
+const CHARTS: Record<string, (r: ScenarioResult) => BarChart> = {
+  'sync-at-scale': (r) => {
+    const groups = [...new Set(r.rows.map((x) => x.group))];
+    const metrics = ['first sync (declared order)', 'no-op sync'];
+    const categories = groups.flatMap((g) => metrics.map((m) => `${g}: ${m.replace(' (declared order)', '')}`));
+    const values = (side: 'baseline' | 'library') =>
+      groups.flatMap((g) => metrics.map((m) => stat(find(r.rows, g, m)?.[side])));
+    return {
+      title: 'Sync at scale: median time (lower is better)',
+      unit: 'ms',
+      log: true,
+      categories,
+      series: [
+        { name: "TypeORM's synchronize", color: BASELINE, values: values('baseline') },
+        { name: 'typeorm-pgview syncViews', color: LIBRARY, values: values('library') },
+      ],
+    };
+  },
+  'readers-during-refresh': (r) => {
+    const reads = (name: string) => r.samples[name] ?? [];
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+    const pct = (xs: number[], p: number) => sorted(xs)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
+    const modes = [
+      ['no refresh', 'reads-none', NEUTRAL],
+      ['plain REFRESH, back to back', 'reads-plain', BASELINE],
+      ["refreshMaterializedView 'auto' (CONCURRENTLY)", 'reads-auto', LIBRARY],
+    ] as const;
+    return {
+      title: 'Point reads on a materialized view during refreshes (lower is better)',
+      unit: 'read latency, ms',
+      log: true,
+      categories: ['p50', 'p95', 'p99'],
+      series: modes.map(([name, key, color]) => ({
+        name,
+        color,
+        values: [50, 95, 99].map((p) => pct(reads(key), p)),
+      })),
+    };
+  },
+};
+
+/** Writes the SVG of every scenario whose JSON exists; returns the files written. */
+export function writeCharts(quick: boolean): string[] {
+  const written: string[] = [];
+  for (const [id, build] of Object.entries(CHARTS)) {
+    const suffix = quick ? '.quick' : '';
+    const json = join(RESULTS_DIR, `${id}${suffix}.json`);
+    if (!existsSync(json)) continue;
+    const svg = join(RESULTS_DIR, `${id}${suffix}.svg`);
+    writeFileSync(svg, barChartSvg(build(JSON.parse(readFileSync(json, 'utf8')) as ScenarioResult)));
+    written.push(svg);
+  }
+  return written;
+}
+
+if (require.main === module) console.log(writeCharts(process.argv.includes('--quick')).join('\n'));
