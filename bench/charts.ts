@@ -15,7 +15,34 @@ const stat = (v: Summary | string | null | undefined, key: keyof Summary = 'medi
   v && typeof v === 'object' ? v[key] : NaN;
 const find = (rows: Row[], group: string, metric: string) => rows.find((r) => r.group === group && r.metric === metric);
 
+function percentiles(
+  r: ScenarioResult,
+  title: string,
+  unit: string,
+  modes: readonly (readonly [string, string, string])[],
+): BarChart {
+  const pct = (xs: number[], p: number) =>
+    [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
+  return {
+    title,
+    unit,
+    log: true,
+    categories: ['p50', 'p95', 'p99'],
+    series: modes.map(([name, key, color]) => ({
+      name,
+      color,
+      values: [50, 95, 99].map((p) => pct(r.samples[key] ?? [], p)),
+    })),
+  };
+}
+
 const CHARTS: Record<string, (r: ScenarioResult) => BarChart> = {
+  'write-latency': (r) =>
+    percentiles(r, 'repository.save() of one row (lower is better)', 'save latency, ms', [
+      ['no refresh', 'save-none', NEUTRAL],
+      ['awaited REFRESH in afterTransactionCommit', 'save-naive', BASELINE],
+      ['enableAutoRefresh', 'save-auto', LIBRARY],
+    ]),
   'sync-at-scale': (r) => {
     const groups = [...new Set(r.rows.map((x) => x.group))];
     const metrics = ['first sync (declared order)', 'no-op sync'];
@@ -33,27 +60,12 @@ const CHARTS: Record<string, (r: ScenarioResult) => BarChart> = {
       ],
     };
   },
-  'readers-during-refresh': (r) => {
-    const reads = (name: string) => r.samples[name] ?? [];
-    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-    const pct = (xs: number[], p: number) => sorted(xs)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
-    const modes = [
+  'readers-during-refresh': (r) =>
+    percentiles(r, 'Point reads on a materialized view during refreshes (lower is better)', 'read latency, ms', [
       ['no refresh', 'reads-none', NEUTRAL],
       ['plain REFRESH, back to back', 'reads-plain', BASELINE],
       ["refreshMaterializedView 'auto' (CONCURRENTLY)", 'reads-auto', LIBRARY],
-    ] as const;
-    return {
-      title: 'Point reads on a materialized view during refreshes (lower is better)',
-      unit: 'read latency, ms',
-      log: true,
-      categories: ['p50', 'p95', 'p99'],
-      series: modes.map(([name, key, color]) => ({
-        name,
-        color,
-        values: [50, 95, 99].map((p) => pct(reads(key), p)),
-      })),
-    };
-  },
+    ]),
 };
 
 /** Writes the SVG of every scenario whose JSON exists; returns the files written. */

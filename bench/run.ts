@@ -7,8 +7,10 @@ import { environment } from './lib/database';
 import { printTable, writeResult, type ScenarioResult } from './lib/report';
 import { readersDuringRefresh } from './scenarios/readers-during-refresh';
 import { syncAtScale } from './scenarios/sync-at-scale';
+import { writeLatency } from './scenarios/write-latency';
 
 const SCENARIOS: Record<string, (quick: boolean) => Promise<ScenarioResult>> = {
+  'write-latency': writeLatency,
   'readers-during-refresh': readersDuringRefresh,
   'sync-at-scale': syncAtScale,
 };
