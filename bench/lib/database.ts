@@ -129,6 +129,5 @@ export async function environment(): Promise<Record<string, unknown>> {
     cpuModel: os.cpus()[0]?.model,
     memoryGb: Math.round(os.totalmem() / 1024 ** 3),
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
-    embedded: process.env.PGVIEW_EMBEDDED === '1',
   };
 }

@@ -22,7 +22,7 @@ export function barChartSvg(chart: BarChart): string {
   const plotWidth = 480;
   const bar = 14;
   const gap = 10;
-  const top = 46;
+  const top = 36 + chart.series.length * 15;
   const groupHeight = chart.series.length * bar + gap;
   const height = top + chart.categories.length * groupHeight + 40;
   const width = left + plotWidth + 90;
@@ -39,8 +39,9 @@ export function barChartSvg(chart: BarChart): string {
     `<text x="10" y="20" font-size="14" font-weight="bold">${escape(chart.title)}</text>`,
   ];
   chart.series.forEach((s, i) => {
-    out.push(`<rect x="${left + i * 170}" y="28" width="10" height="10" fill="${s.color}"/>`);
-    out.push(`<text x="${left + i * 170 + 14}" y="37">${escape(s.name)}</text>`);
+    // One legend line per series: names are long, side by side they would overlap.
+    out.push(`<rect x="${left}" y="${28 + i * 15}" width="10" height="10" fill="${s.color}"/>`);
+    out.push(`<text x="${left + 14}" y="${37 + i * 15}">${escape(s.name)}</text>`);
   });
   // Grid lines: decades on a log axis, quarters on a linear one.
   const ticks = chart.log
