@@ -181,6 +181,22 @@ export async function readDatabaseState(db: Queryable, registry: QualifiedName):
   };
 }
 
+const edgeIndex = new WeakMap<DatabaseState, Map<string, DependencyEdge[]>>();
+
+/** The state's edges grouped by the reading view, built once per state (hashing every view must stay O(N + E)). */
+function edgesByView(state: DatabaseState): Map<string, DependencyEdge[]> {
+  let index = edgeIndex.get(state);
+  if (!index) {
+    index = new Map();
+    for (const edge of state.edges) {
+      const key = relationKey(edge.view);
+      index.set(key, [...(index.get(key) ?? []), edge]);
+    }
+    edgeIndex.set(state, index);
+  }
+  return index;
+}
+
 export function sha256(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
@@ -193,10 +209,7 @@ export function sha256(value: unknown): string {
 export function catalogHash(state: DatabaseState, view: CatalogView): string {
   const key = relationKey(view);
   const indexes = (state.indexes.get(key) ?? []).map((i) => [i.name, i.definition]).sort();
-  const refs = state.edges
-    .filter((e) => relationKey(e.view) === key)
-    .map((e) => [e.ref.schema, e.ref.name, e.refShape])
-    .sort();
+  const refs = (edgesByView(state).get(key) ?? []).map((e) => [e.ref.schema, e.ref.name, e.refShape]).sort();
   return sha256([
     view.kind,
     view.definition,
