@@ -42,6 +42,8 @@ export class ActiveUser {
     { columns: ['user_id'], unique: true },
     { columns: ['total_spent'], where: 'total_spent > 0' },
   ],
+  // refreshed after commits that change users or orders (found through the catalog); see docs/auto-refresh.md
+  autoRefresh: { debounceMs: 50, maxWaitMs: 500 },
 })
 export class UserStats {
   @ViewColumn({ name: 'user_id' }) userId!: number;
