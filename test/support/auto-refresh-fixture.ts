@@ -129,3 +129,34 @@ export const autoRefreshEntities = [
   FractionValues,
   NoteCount,
 ];
+
+/** Refreshed only by flush() within a test (the windows are far longer than any test). */
+@MaterializedView({
+  name: 'purchase_totals_manual',
+  expression: `SELECT customer_id, count(*)::int AS purchases, sum(amount)::int AS total
+                 FROM purchases GROUP BY customer_id`,
+  indexes: [{ columns: ['customer_id'], unique: true }],
+  autoRefresh: { debounceMs: 600_000, maxWaitMs: 600_000 },
+})
+export class PurchaseTotalsManual {
+  @ViewColumn({ name: 'customer_id' }) customerId!: number;
+  @ViewColumn() purchases!: number;
+  @ViewColumn() total!: number;
+}
+
+/** A realistic window: bursts coalesce. */
+@MaterializedView({
+  name: 'purchase_totals_burst',
+  expression: `SELECT customer_id, count(*)::int AS purchases, sum(amount)::int AS total
+                 FROM purchases GROUP BY customer_id`,
+  indexes: [{ columns: ['customer_id'], unique: true }],
+  autoRefresh: { debounceMs: 50, maxWaitMs: 1000 },
+})
+export class PurchaseTotalsBurst {
+  @ViewColumn({ name: 'customer_id' }) customerId!: number;
+  @ViewColumn() purchases!: number;
+  @ViewColumn() total!: number;
+}
+
+/** The entities of the load and multi-process tests. */
+export const burstEntities = [Customer, Tag, Purchase, PurchaseTotalsManual, PurchaseTotalsBurst];
