@@ -59,7 +59,7 @@ export class BenchDatabase {
 
   /** An initialized DataSource over this database with only `entities`, queries counted by `counter`. */
   async connect(
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+     
     entities: MixedList<Function | string | EntitySchema>,
     counter?: QueryCounter,
     poolSize = 10,

@@ -48,7 +48,7 @@ export function viewSpecs(count: number, edit: Edit = 'none'): ViewSpec[] {
   return specs;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+ 
 type Class = Function;
 
 /** A fresh anonymous class per view, decorated as a function call (no class syntax per view). */
