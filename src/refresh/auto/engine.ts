@@ -183,8 +183,13 @@ export class AutoRefresh extends EventEmitter {
     else void this.ensureGraph();
   }
 
-  /** Resolves when every change seen so far has been refreshed (or its refresh failed and was reported). */
+  /**
+   * Resolves when every change committed before the call (heard by the subscriber, or notified through
+   * the triggers) has been refreshed, or its refresh failed and was reported. Ignores debounce windows.
+   */
   async flush(): Promise<void> {
+    // With triggers, first hear every notification committed so far.
+    await this.listener?.sync().catch(() => undefined);
     do {
       if (this.graphLoading || this.buffered.length > 0) await this.ensureGraph();
       await this.scheduler.flush();

@@ -54,6 +54,7 @@ export class ChangeListener {
   private failures = 0;
   private timer?: NodeJS.Timeout;
   private connecting?: Promise<boolean>;
+  private readonly syncs = new Map<string, () => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -71,8 +72,32 @@ export class ChangeListener {
     return this.client?.processID ?? undefined;
   }
 
+  /**
+   * Resolves once every notification committed before this call has been received: sends one of our own
+   * through the pool and waits for it (PostgreSQL delivers notifications in commit order). Resolves at
+   * once when not connected (the reconnect refreshes everything anyway), and after 2 s at most.
+   */
+  async sync(): Promise<void> {
+    if (!this.client || this.stopped) return;
+    const token = `${process.pid}.${Math.random().toString(36).slice(2)}`;
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<void>((resolve) => {
+      this.syncs.set(token, resolve);
+      timer = setTimeout(resolve, 2000);
+      timer.unref();
+    });
+    try {
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ sync: token })]);
+      await heard;
+    } finally {
+      clearTimeout(timer);
+      this.syncs.delete(token);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const resolve of this.syncs.values()) resolve();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const client = this.client;
@@ -119,7 +144,9 @@ export class ChangeListener {
     if (message.channel !== NOTIFY_CHANNEL || !message.payload) return;
     try {
       const parsed = JSON.parse(message.payload) as unknown;
-      if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string'))
+      const sync = (parsed as { sync?: unknown }).sync;
+      if (typeof sync === 'string') this.syncs.get(sync)?.();
+      else if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string'))
         this.hooks.changed([{ schema: parsed[0] as string, name: parsed[1] as string }]);
     } catch {
       // Not ours (someone else NOTIFYing on the channel): ignore.
