@@ -59,7 +59,6 @@ export class BenchDatabase {
 
   /** An initialized DataSource over this database with only `entities`, queries counted by `counter`. */
   async connect(
-     
     entities: MixedList<Function | string | EntitySchema>,
     counter?: QueryCounter,
     poolSize = 10,

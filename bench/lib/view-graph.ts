@@ -48,7 +48,6 @@ export function viewSpecs(count: number, edit: Edit = 'none'): ViewSpec[] {
   return specs;
 }
 
- 
 type Class = Function;
 
 /** A fresh anonymous class per view, decorated as a function call (no class syntax per view). */
