@@ -3,8 +3,9 @@
 // round trips with the number of views.
 
 /** Schemas that never hold user views. */
-const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+const userSchemas = (alias: string) => `${alias}.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ${alias}.nspname NOT LIKE 'pg\\_toast%' AND ${alias}.nspname NOT LIKE 'pg\\_temp\\_%'`;
+const USER_SCHEMAS = userSchemas('n');
 
 /** Server version, who we are, and whether our registry table exists (to_regclass is NULL for a missing relation). */
 export const SERVER_QUERY = `
@@ -87,7 +88,7 @@ SELECT vn.nspname AS view_schema,
    AND d.refclassid = 'pg_class'::regclass
    AND d.deptype = 'n'
    AND v.relkind IN ('v', 'm')
-   AND vn.nspname NOT IN ('pg_catalog', 'information_schema') -- PostgreSQL's own views are not ours to order
+   AND ${userSchemas('vn')}      -- PostgreSQL's own views (and temporary ones) are not ours to order
    AND r.oid <> v.oid                                    -- a rule also depends on its own view
    AND r.relkind IN ('r', 'p', 'v', 'm', 'f')            -- tables, partitioned tables, views, matviews, foreign tables
  GROUP BY vn.nspname, v.relname, rn.nspname, r.relname, r.relkind, r.oid`;
@@ -176,7 +177,7 @@ SELECT t.root_schema, t.root_name, n.nspname AS schema, c.relname AS name
 export const CURRENT_SCHEMA_QUERY = `SELECT current_schema() AS schema`;
 
 /**
- * The same transaction-scoped advisory lock syncViews takes (sync-views.ts): synchronizeSchema holds it
- * from before TypeORM's pending statements are computed until commit, so concurrent syncs serialise.
+ * The transaction-scoped advisory lock every schema-changing call takes (syncViews, synchronizeSchema),
+ * held until commit, so application instances starting together sync one after the other.
  */
-export const SCHEMA_SYNC_LOCK_QUERY = "SELECT pg_advisory_xact_lock(hashtext('typeorm-pgview'), hashtext('sync'))";
+export const SYNC_LOCK_QUERY = "SELECT pg_advisory_xact_lock(hashtext('typeorm-pgview'), hashtext('sync'))";

@@ -77,7 +77,8 @@ export interface DatabaseState {
   readonly registry: ReadonlyMap<string, RegistryRow>;
 }
 
-const REF_KINDS: Record<string, RelationKind> = {
+/** pg_class.relkind to our kind names. */
+export const RELATION_KINDS: Record<string, RelationKind> = {
   r: 'table',
   p: 'partitioned table',
   f: 'foreign table',
@@ -133,11 +134,12 @@ function toIndex(r: Row): CatalogIndex {
   };
 }
 
-function toEdge(r: Row): DependencyEdge {
+/** A DEPENDENCIES_QUERY row as an edge. */
+export function toEdge(r: Row): DependencyEdge {
   return {
     view: { schema: String(r.view_schema), name: String(r.view_name) },
     ref: { schema: String(r.ref_schema), name: String(r.ref_name) },
-    refKind: REF_KINDS[String(r.ref_kind)] ?? 'table',
+    refKind: RELATION_KINDS[String(r.ref_kind)] ?? 'table',
     refColumns: arr(r.ref_columns).sort(),
     refShape: String(r.ref_shape ?? ''),
   };

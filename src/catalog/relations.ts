@@ -6,7 +6,7 @@ import { ViewNotFoundError } from '../errors';
 import { defaultSchemaOf } from '../metadata/collect';
 import { dataSourceOf } from '../metadata/target';
 import { DEPENDENCIES_QUERY, RELATIONS_QUERY } from './queries';
-import type { DependencyEdge, RelationKind } from './reader';
+import { RELATION_KINDS, toEdge, type DependencyEdge, type RelationKind } from './reader';
 
 /**
  * A relation named in a call: an entity or view class listed in the DataSource's entities, a
@@ -23,14 +23,6 @@ export interface Relation extends QualifiedName {
   readonly populated: boolean;
 }
 
-const KINDS: Record<string, RelationKind> = {
-  r: 'table',
-  p: 'partitioned table',
-  f: 'foreign table',
-  v: 'view',
-  m: 'materialized',
-};
-
 type Row = Record<string, unknown>;
 
 /** Every table, view, materialized view and foreign table in user schemas (one query). */
@@ -39,34 +31,14 @@ export async function readRelations(queryRunner: QueryRunner): Promise<Relation[
   return rows.map((r) => ({
     schema: String(r.schema),
     name: String(r.name),
-    kind: KINDS[String(r.kind)] ?? 'table',
+    kind: RELATION_KINDS[String(r.kind)] ?? 'table',
     populated: r.populated === true,
   }));
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-
-/** A DEPENDENCIES_QUERY row as an edge (the same mapping readDatabaseState makes). */
-function toEdge(r: Row): DependencyEdge {
-  return {
-    view: { schema: String(r.view_schema), name: String(r.view_name) },
-    ref: { schema: String(r.ref_schema), name: String(r.ref_name) },
-    refKind: KINDS[String(r.ref_kind)] ?? 'table',
-    refColumns: strings(r.ref_columns).sort(),
-    refShape: String(r.ref_shape ?? ''),
-  };
-}
-
-/** Schemas of PostgreSQL's own views (DEPENDENCIES_QUERY returns their edges too). */
-export function isSystemSchema(schema: string): boolean {
-  return schema === 'pg_catalog' || schema === 'information_schema' || /^pg_(toast|temp_)/.test(schema);
-}
-
-/** Every "user view reads relation" edge in the database (one query); PostgreSQL's own views are left out. */
+/** Every "user view reads relation" edge in the database (one query; the query leaves PostgreSQL's own views out). */
 export async function readEdges(queryRunner: QueryRunner): Promise<DependencyEdge[]> {
-  return ((await queryRunner.query(DEPENDENCIES_QUERY)) as Row[])
-    .map(toEdge)
-    .filter((e) => !isSystemSchema(e.view.schema));
+  return ((await queryRunner.query(DEPENDENCIES_QUERY)) as Row[]).map(toEdge);
 }
 
 /** The relation a reference names, before checking that it exists. */

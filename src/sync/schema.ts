@@ -2,7 +2,7 @@
 // in the way of a table change dropped first and put back after.
 import type { DataSource, QueryRunner } from 'typeorm';
 import { readDatabaseState, type DatabaseState } from '../catalog/reader';
-import { CURRENT_SCHEMA_QUERY, SCHEMA_SYNC_LOCK_QUERY, TABLE_DESCENDANTS_QUERY } from '../catalog/queries';
+import { CURRENT_SCHEMA_QUERY, SYNC_LOCK_QUERY, TABLE_DESCENDANTS_QUERY } from '../catalog/queries';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { restoreStatements, accessStatements } from '../ddl/restore';
 import { createViewStatements, dropViewSql } from '../ddl/statements';
@@ -90,7 +90,7 @@ async function run(
   definitions: readonly ViewDefinition[],
   options: SchemaSyncOptions,
 ): Promise<SchemaSyncResult> {
-  await queryRunner.query(SCHEMA_SYNC_LOCK_QUERY);
+  await queryRunner.query(SYNC_LOCK_QUERY);
   // TypeORM computes its statements on a connection of its own, reading committed state: before any DDL here.
   const builder = dataSource.driver.createSchemaBuilder();
   const pending = (await builder.log()).upQueries as PendingQuery[];

@@ -1,5 +1,6 @@
 // syncViews: make the database's views match the declarations, in one transaction.
 import type { DataSource, QueryRunner } from 'typeorm';
+import { SYNC_LOCK_QUERY } from '../catalog/queries';
 import { readDatabaseState, catalogHash, type DatabaseState, type Queryable } from '../catalog/reader';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import {
@@ -45,9 +46,6 @@ export function registryOf(dataSource: DataSource): QualifiedName {
   return { schema: defaultSchemaOf(dataSource), name: REGISTRY_TABLE };
 }
 
-/** Serialises concurrent syncs (several app instances starting at once) on one database. */
-const SYNC_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('typeorm-pgview'), hashtext('sync'))";
-
 /** Counts round trips; used for the result's `queries` and by the benchmarks. */
 export function counting(queryRunner: QueryRunner): Queryable & { count: number } {
   const counter = {
@@ -83,8 +81,11 @@ async function checkDependsOn(
     );
 }
 
-/** Registry rows for every managed view whose fingerprints differ from what the registry holds. */
-function registryEntries(definitions: readonly ViewDefinition[], state: DatabaseState): RegistryEntry[] {
+/**
+ * Registry rows for every managed view whose fingerprints (declaration, and catalog state in `state`) differ
+ * from the registry rows `state` was read with. Shared by syncViews and the migration generator.
+ */
+export function registryEntries(definitions: readonly ViewDefinition[], state: DatabaseState): RegistryEntry[] {
   const entries: RegistryEntry[] = [];
   for (const d of definitions) {
     if (!d.synchronize) continue;
@@ -134,7 +135,7 @@ export async function syncInTransaction(
 ): Promise<SyncResult> {
   const db = counting(queryRunner);
   const registry = registryOf(dataSource);
-  await db.query(SYNC_LOCK_SQL);
+  await db.query(SYNC_LOCK_QUERY);
   let state = await readDatabaseState(db, registry);
   await checkDependsOn(db, definitions, state);
   const probes = await runProbes(db, viewsToProbe(definitions, state));
