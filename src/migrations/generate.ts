@@ -3,17 +3,16 @@
 // same planner as syncViews, run that, record the registry, then run the computed down() and check that the
 // catalog is back exactly as it was. Only statements that worked in that trial end up in the file.
 import type { DataSource, QueryRunner } from 'typeorm';
-import { readDatabaseState, catalogHash, type DatabaseState } from '../catalog/reader';
+import { readDatabaseState, type DatabaseState } from '../catalog/reader';
 import { displayName, relationKey } from '../ddl/identifiers';
-import { createRegistrySql, deleteRegistrySql, upsertRegistrySql, type RegistryEntry } from '../ddl/registry';
+import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/registry';
 import { restoreStatements } from '../ddl/restore';
 import { dropViewSql } from '../ddl/statements';
 import { SyncError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
-import { declaredHash } from '../sync/compare';
 import { planSync, viewsToProbe, type PlanStep } from '../sync/plan';
 import { runProbes } from '../sync/probe';
-import { registryOf } from '../sync/sync-views';
+import { registryEntries, registryOf } from '../sync/sync-views';
 import { downStatements } from './down';
 import { stateDifferences } from './state-diff';
 import { columnsBrokenBy, creationOrder, viewsBrokenBy } from './table-changes';
@@ -114,26 +113,8 @@ async function trial(dataSource: DataSource, qr: QueryRunner): Promise<Generated
 
   // 5. The registry, so that syncViews afterwards finds nothing to do.
   const done = await readDatabaseState(qr, registry);
-  const entries: RegistryEntry[] = [];
-  for (const [key, d] of managed) {
-    const view = done.views.get(key);
-    if (!view) continue;
-    const entry = {
-      schema: d.schema,
-      name: d.name,
-      kind: d.kind,
-      declaredHash: declaredHash(d),
-      catalogHash: catalogHash(done, view),
-    };
-    const row = before.registry.get(key);
-    if (
-      !row ||
-      row.kind !== entry.kind ||
-      row.declaredHash !== entry.declaredHash ||
-      row.catalogHash !== entry.catalogHash
-    )
-      entries.push(entry);
-  }
+  // `done` was read before any registry write, so its registry rows are still those of `before`.
+  const entries = registryEntries(definitions, done);
   const note = 'typeorm-pgview registry: record the views as they are now';
   if ((entries.length || plan.unregister.length) && !before.registryExists)
     await run(note, createRegistrySql(registry));
