@@ -195,7 +195,8 @@ async function refreshMany(
   const plans = await withQueryRunner(target, async (queryRunner) => {
     const query = (sql: string, p?: unknown[]) => queryRunner.query(sql, p);
     const wanted = new Set(views.map(relationKey));
-    let ordered = await cascadeOrder(query, views);
+    // Ordering needs the dependency edges; one view with no cascade (every auto-refresh) does not.
+    let ordered = cascade || views.length > 1 ? await cascadeOrder(query, views) : views;
     if (!cascade) ordered = ordered.filter((v) => wanted.has(relationKey(v)));
     const result: RefreshPlan[] = [];
     for (const v of ordered) {
