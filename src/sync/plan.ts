@@ -88,12 +88,21 @@ function catalogGraph(state: DatabaseState) {
   return { reads, readBy };
 }
 
-/** Soft ordering hints: other declared views a declaration's SQL mentions by name. */
-function mentionedViews(view: ViewDefinition, candidates: readonly ViewDefinition[]): string[] {
+/** The views being created, indexed by bare name and by qualified name, for `mentionedViews`. */
+function mentionIndex(candidates: readonly ViewDefinition[]) {
+  const byName = new Map<string, string[]>();
+  for (const c of candidates) byName.set(c.name, [...(byName.get(c.name) ?? []), relationKey(c)]);
+  return { byName, byQualified: new Set(candidates.map(relationKey)) };
+}
+
+/** Soft ordering hints: other views being created that a declaration's SQL mentions by name. */
+function mentionedViews(view: ViewDefinition, index: ReturnType<typeof mentionIndex>): string[] {
   const { single, qualified } = mentionedNames(view.sql);
-  return candidates
-    .filter((c) => c !== view && (qualified.has(JSON.stringify([c.schema, c.name])) || single.has(c.name)))
-    .map((c) => relationKey(c));
+  // relationKey is JSON.stringify([schema, name]): the same form mentionedNames uses for qualified pairs.
+  const keys = new Set([...single].flatMap((name) => index.byName.get(name) ?? []));
+  for (const pair of qualified) if (index.byQualified.has(pair)) keys.add(pair);
+  keys.delete(relationKey(view));
+  return [...keys];
 }
 
 function sortOrFail(keys: readonly string[], hard: Map<string, Set<string>>, soft: Map<string, Set<string>>): string[] {
@@ -203,12 +212,13 @@ export function planSync(input: PlanInput): Plan {
   ];
   const hard = new Map<string, Set<string>>();
   const soft = new Map<string, Set<string>>();
-  const creating = managed.filter((d) => createKeys.includes(relationKey(d)));
+  const createSet = new Set(createKeys);
+  const mentions = mentionIndex(managed.filter((d) => createSet.has(relationKey(d))));
   for (const k of createKeys) {
     const d = declared.get(k);
     if (d && d.synchronize) {
       hard.set(k, new Set(d.dependsOn.map(relationKey)));
-      soft.set(k, new Set([...mentionedViews(d, creating), ...(reads.get(k) ?? [])]));
+      soft.set(k, new Set([...mentionedViews(d, mentions), ...(reads.get(k) ?? [])]));
     } else {
       hard.set(k, new Set(reads.get(k) ?? []));
     }
