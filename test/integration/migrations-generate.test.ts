@@ -1,13 +1,13 @@
 // The generator's round trip on real PostgreSQL: generate -> run -> nothing left to generate; change a
 // view, a materialized view's index and a column type under views -> generate -> run -> matches the
 // declarations -> revert -> the catalog is exactly as before -> run again.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MigrationInterface } from 'typeorm';
 import { syncViews } from '../../src';
 import { generateMigration } from '../../src/migrations/generate';
-import { loadMigrationClass } from '../fixtures/migrations/load';
+import { generateAndLoad, loadMigrationClass } from '../fixtures/migrations/load';
 import { shopV1, shopV2 } from '../fixtures/migrations/shop';
 import { useTestDatabase } from '../support/database';
 
@@ -33,18 +33,8 @@ async function catalog() {
   return { views, amount };
 }
 
-async function generate(entities: Entities, name: string, timestamp: number): Promise<Migration | undefined> {
-  const ds = await db.connect({ entities });
-  try {
-    const migration = await generateMigration(ds, { name, timestamp });
-    if (!migration) return undefined;
-    const file = path.join(dir, migration.fileName);
-    writeFileSync(file, migration.source);
-    return loadMigrationClass(file);
-  } finally {
-    await ds.destroy();
-  }
-}
+const generate = (entities: Entities, name: string, timestamp: number) =>
+  generateAndLoad(db, dir, entities, name, timestamp);
 
 /** A DataSource as an application has it: its entities and its migrations, run by TypeORM's runner. */
 async function app(entities: Entities, migrations: Migration[]) {

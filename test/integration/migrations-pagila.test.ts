@@ -1,14 +1,13 @@
 // The generator's round trip over Pagila's views declared as classes, on a copy of Pagila whose views
 // were dropped: generate -> run -> nothing left; change a view and the matview's indexes -> generate -> run
 // -> revert -> the catalog is exactly as before -> run again.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MigrationInterface } from 'typeorm';
 import { ViewColumn } from 'typeorm';
 import { MaterializedView, PgView, syncViews } from '../../src';
-import { generateMigration } from '../../src/migrations/generate';
-import { loadMigrationClass } from '../fixtures/migrations/load';
+import { generateAndLoad } from '../fixtures/migrations/load';
 import { pagilaViewEntities, pagilaViewSql, RentalByCategory, StaffList } from '../fixtures/pagila-views';
 import { useTestDatabase } from '../support/database';
 import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from '../support/pagila';
@@ -42,18 +41,8 @@ async function catalog() {
       FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('v', 'm') ORDER BY 1`);
 }
 
-async function generate(entities: Entities, name: string, timestamp: number) {
-  const ds = await db.connect({ entities });
-  try {
-    const migration = await generateMigration(ds, { name, timestamp });
-    if (!migration) return undefined;
-    const file = path.join(dir, migration.fileName);
-    writeFileSync(file, migration.source);
-    return loadMigrationClass(file);
-  } finally {
-    await ds.destroy();
-  }
-}
+const generate = (entities: Entities, name: string, timestamp: number) =>
+  generateAndLoad(db, dir, entities, name, timestamp);
 
 describe('migration:generate round trip over Pagila', () => {
   it('creates the views, changes them, reverts exactly and runs again', async () => {
