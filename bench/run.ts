@@ -5,12 +5,14 @@ import 'reflect-metadata';
 import { writeCharts } from './charts';
 import { environment } from './lib/database';
 import { printTable, writeResult, type ScenarioResult } from './lib/report';
+import { burstCoalescing } from './scenarios/burst';
 import { readersDuringRefresh } from './scenarios/readers-during-refresh';
 import { syncAtScale } from './scenarios/sync-at-scale';
 import { writeLatency } from './scenarios/write-latency';
 
 const SCENARIOS: Record<string, (quick: boolean) => Promise<ScenarioResult>> = {
   'write-latency': writeLatency,
+  burst: burstCoalescing,
   'readers-during-refresh': readersDuringRefresh,
   'sync-at-scale': syncAtScale,
 };

@@ -2,47 +2,17 @@
 // materialized view (grouped over many rows) reads. (a) no refresh; (b) the hand-written approach, an
 // afterTransactionCommit subscriber that awaits REFRESH; (c) enableAutoRefresh, which refreshes after the
 // commit without making the writer wait.
-import { EntitySchema, type DataSource, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
-import { enableAutoRefresh, MaterializedView, syncViews } from '../../src';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
+import { enableAutoRefresh, syncViews } from '../../src';
 import { BenchDatabase } from '../lib/database';
+import { createOrders, NaiveRefreshSubscriber, Orders, orderTotalsView, saveOrder } from '../lib/orders';
 import { row, type ScenarioResult } from '../lib/report';
 import { now, sleep, summarize } from '../lib/stats';
 
 type Variant = 'none' | 'naive' | 'auto';
 const VARIANTS: Variant[] = ['none', 'naive', 'auto'];
-const EXPRESSION = 'SELECT k, count(*) AS n, sum(v) AS total FROM bench_orders GROUP BY k';
-
-interface Order {
-  id?: number;
-  k: number;
-  v: number;
-}
-const Orders = new EntitySchema<Order>({
-  name: 'bench_orders',
-  columns: { id: { type: 'int', primary: true, generated: true }, k: { type: 'int' }, v: { type: 'int' } },
-});
-
-class PlainTotals {}
-MaterializedView({ name: 'bench_order_totals', expression: EXPRESSION, indexes: [{ columns: ['k'], unique: true }] })(
-  PlainTotals,
-);
-class AutoTotals {}
-MaterializedView({
-  name: 'bench_order_totals',
-  expression: EXPRESSION,
-  indexes: [{ columns: ['k'], unique: true }],
-  autoRefresh: { debounceMs: 50, maxWaitMs: 1000 },
-})(AutoTotals);
-
-/** What users write today (TypeORM #4971): refresh after every real commit, awaited. */
-class NaiveRefreshSubscriber implements EntitySubscriberInterface {
-  refreshes = 0;
-  async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
-    if (event.queryRunner.isTransactionActive) return; // a savepoint release, not a commit
-    this.refreshes++;
-    await event.manager.connection.query('REFRESH MATERIALIZED VIEW CONCURRENTLY bench_order_totals');
-  }
-}
+const PlainTotals = orderTotalsView();
+const AutoTotals = orderTotalsView({ debounceMs: 50, maxWaitMs: 1000 });
 
 export async function writeLatency(quick: boolean): Promise<ScenarioResult> {
   const sourceRows = quick ? 20_000 : 200_000;
@@ -56,11 +26,7 @@ export async function writeLatency(quick: boolean): Promise<ScenarioResult> {
   const naive = new NaiveRefreshSubscriber();
   const sources: DataSource[] = [];
   try {
-    await db.query(
-      `CREATE TABLE bench_orders (id serial PRIMARY KEY, k int NOT NULL, v int NOT NULL);
-       INSERT INTO bench_orders (k, v) SELECT g % 5000, g % 1000 FROM generate_series(1, ${sourceRows}) g;
-       ANALYZE bench_orders;`,
-    );
+    await createOrders(db, sourceRows);
     const ds: Record<Variant, DataSource> = {
       none: await db.connect([Orders, PlainTotals]),
       naive: await db.connect([Orders, PlainTotals]),
@@ -79,10 +45,9 @@ export async function writeLatency(quick: boolean): Promise<ScenarioResult> {
       for (let rep = 0; rep < reps; rep++) {
         const order = VARIANTS.map((_, i) => VARIANTS[(i + rep) % VARIANTS.length]!);
         for (const variant of order) {
-          const repo = ds[variant].getRepository(Orders);
           for (let i = 0; i < savesPerRound; i++) {
             const start = now();
-            await repo.save({ k: Math.floor(Math.random() * 5000), v: 1 });
+            await saveOrder(ds[variant]);
             latencies[variant].push(now() - start);
             await sleep(pauseMs);
           }

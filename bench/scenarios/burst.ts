@@ -1,0 +1,214 @@
+// Scenario 2, burst coalescing and staleness: 500 single-row commits (`repository.save()`) from 10
+// connections as fast as they go, into the table a materialized view reads. (b) the hand-written
+// subscriber that awaits a REFRESH after every commit; (c) enableAutoRefresh. Measured: REFRESH statements
+// sent, how long the burst took, and the staleness: time from the last commit until a reader sees every
+// row of the burst in the view.
+import type { Client } from 'pg';
+import type { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
+import { enableAutoRefresh, syncViews } from '../../src';
+import { BenchDatabase, QueryCounter } from '../lib/database';
+import { createOrders, NaiveRefreshSubscriber, Orders, orderTotalsView, saveOrder } from '../lib/orders';
+import { row, type ScenarioResult } from '../lib/report';
+import { now, sleep, summarize } from '../lib/stats';
+
+type Variant = 'naive' | 'auto';
+const DEBOUNCE_MS = 50;
+const MAX_WAIT_MS = 500;
+const WRITERS = 10;
+const POLL_MS = 2;
+const PlainTotals = orderTotalsView();
+const AutoTotals = orderTotalsView({ debounceMs: DEBOUNCE_MS, maxWaitMs: MAX_WAIT_MS });
+
+/** Notes the time of each real commit; resolves `last` at the `expected`-th. */
+class CommitClock implements EntitySubscriberInterface {
+  private commits = 0;
+  private resolveLast!: (at: number) => void;
+  readonly last = new Promise<number>((resolve) => (this.resolveLast = resolve));
+  constructor(private readonly expected: number) {}
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    if (event.queryRunner.isTransactionActive) return;
+    if (++this.commits === this.expected) this.resolveLast(now());
+  }
+}
+
+const rowsInView = async (client: Client) =>
+  Number((await client.query('SELECT coalesce(sum(n), 0)::bigint AS rows FROM bench_order_totals')).rows[0].rows);
+
+/** Polls the view every POLL_MS until it counts `expected` rows; returns when it first did. */
+async function currentAt(client: Client, expected: number, timeoutMs: number): Promise<number> {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    if ((await rowsInView(client)) === expected) return now();
+    if (now() > deadline) throw new Error(`the view did not reach ${expected} rows within ${timeoutMs} ms`);
+    await sleep(POLL_MS);
+  }
+}
+
+const REFRESH = /^\s*REFRESH\s+MATERIALIZED\s+VIEW/i;
+
+interface Measurement {
+  refreshes: number;
+  burstMs: number;
+  stalenessMs: number;
+  refreshMs: number[];
+  commitsCoalesced: number;
+}
+
+/** One burst on a fresh database: `commits` saves spread over WRITERS concurrent workers. */
+async function burst(variant: Variant, sourceRows: number, commits: number): Promise<Measurement> {
+  const db = await BenchDatabase.create(`burst_${variant}`);
+  const counter = new QueryCounter();
+  let ds: DataSource | undefined;
+  try {
+    await createOrders(db, sourceRows);
+    // Twice the writers: the naive subscriber holds its writer's connection while its REFRESH takes another.
+    ds = await db.connect([Orders, variant === 'auto' ? AutoTotals : PlainTotals], counter, 2 * WRITERS);
+    await syncViews(ds);
+    const subscribers = ds.subscribers as EntitySubscriberInterface[];
+    const clock = new CommitClock(commits);
+    subscribers.push(clock);
+    const refreshMs: number[] = [];
+    let commitsCoalesced = 0;
+    const auto = variant === 'auto' ? await enableAutoRefresh(ds, { source: 'subscriber' }) : undefined;
+    auto?.on('refresh', (e) => {
+      refreshMs.push(e.durationMs);
+      commitsCoalesced += e.commitsCoalesced;
+    });
+    auto?.on('error', (e) => console.error(`  auto-refresh error: ${e.message}`));
+    if (variant === 'naive') subscribers.push(new NaiveRefreshSubscriber());
+    const reader = await db.client();
+    try {
+      const expected = await rowsInView(reader);
+      if (expected !== sourceRows)
+        throw new Error(`the view holds ${expected} rows before the burst, not ${sourceRows}`);
+      counter.reset();
+      const start = now();
+      let remaining = commits;
+      const writers = Array.from({ length: WRITERS }, async () => {
+        while (remaining-- > 0) await saveOrder(ds!);
+      });
+      // Poll from the moment of the last commit, not from the end of the burst: the naive writers return
+      // only after their own refreshes.
+      const lastCommit = await clock.last;
+      const seen = currentAt(reader, sourceRows + commits, 60_000 + MAX_WAIT_MS);
+      await Promise.all(writers);
+      const burstMs = now() - start;
+      const stalenessMs = (await seen) - lastCommit;
+      await auto?.flush(); // a trailing refresh may still be running: count it
+      await auto?.stop();
+      const current = (await db.query('SELECT count(*)::int AS n FROM bench_orders')) as { n: number }[];
+      if (current[0]!.n !== sourceRows + commits) throw new Error(`expected ${sourceRows + commits} orders`);
+      return {
+        refreshes: counter.ddlText.filter((q) => REFRESH.test(q)).length,
+        burstMs,
+        stalenessMs,
+        refreshMs,
+        commitsCoalesced,
+      };
+    } finally {
+      await reader.end();
+    }
+  } finally {
+    if (ds?.isInitialized) await ds.destroy();
+    await db.drop();
+  }
+}
+
+/** Median time of a REFRESH ... CONCURRENTLY with nothing else running, on the same data size. */
+async function quietRefreshMs(sourceRows: number, times: number): Promise<number[]> {
+  const db = await BenchDatabase.create('burst_quiet');
+  let ds: DataSource | undefined;
+  try {
+    await createOrders(db, sourceRows);
+    ds = await db.connect([Orders, PlainTotals]);
+    await syncViews(ds);
+    const durations: number[] = [];
+    for (let i = 0; i < times; i++) {
+      await saveOrder(ds);
+      const start = now();
+      await ds.query('REFRESH MATERIALIZED VIEW CONCURRENTLY bench_order_totals');
+      durations.push(now() - start);
+    }
+    return durations;
+  } finally {
+    if (ds?.isInitialized) await ds.destroy();
+    await db.drop();
+  }
+}
+
+export async function burstCoalescing(quick: boolean): Promise<ScenarioResult> {
+  const sourceRows = quick ? 20_000 : 200_000;
+  const commits = quick ? 100 : 500;
+  const reps = quick ? 1 : 3;
+  const results: Record<Variant, Measurement[]> = { naive: [], auto: [] };
+  for (let rep = 0; rep < reps; rep++) {
+    const order: Variant[] = rep % 2 === 0 ? ['naive', 'auto'] : ['auto', 'naive'];
+    for (const variant of order) results[variant].push(await burst(variant, sourceRows, commits));
+    process.stderr.write(`  burst: repetition ${rep + 1}/${reps} done\n`);
+  }
+  const quiet = summarize(await quietRefreshMs(sourceRows, quick ? 3 : 7));
+  const pick = (v: Variant, key: 'refreshes' | 'burstMs' | 'stalenessMs') => results[v].map((m) => m[key]);
+  const auto = results.auto;
+  const bound = quiet.median + MAX_WAIT_MS;
+  const worstStaleness = Math.max(...pick('auto', 'stalenessMs'));
+  const mostRefreshes = Math.max(...pick('auto', 'refreshes'));
+  const g = `${commits} commits, ${WRITERS} connections`;
+  return {
+    id: 'burst',
+    title: 'Scenario 2: burst coalescing and staleness',
+    mode: quick ? 'quick' : 'full',
+    parameters: { sourceRows, commits, writers: WRITERS, reps, debounceMs: DEBOUNCE_MS, maxWaitMs: MAX_WAIT_MS },
+    rows: [
+      row({
+        group: g,
+        metric: 'REFRESH statements sent',
+        unit: 'refreshes',
+        baselineName: 'naive subscriber',
+        baseline: summarize(pick('naive', 'refreshes')),
+        library: summarize(pick('auto', 'refreshes')),
+        target: 'a handful (<= 5) in every run',
+        met: mostRefreshes <= 5,
+      }),
+      row({
+        group: g,
+        metric: 'burst duration (first save to last save returned)',
+        unit: 'ms',
+        baselineName: 'naive subscriber',
+        baseline: summarize(pick('naive', 'burstMs')),
+        library: summarize(pick('auto', 'burstMs')),
+      }),
+      row({
+        group: g,
+        metric: 'staleness: last commit until the view shows it',
+        unit: 'ms',
+        baselineName: 'naive subscriber',
+        baseline: summarize(pick('naive', 'stalenessMs')),
+        library: summarize(pick('auto', 'stalenessMs')),
+        target: `< one quiet refresh (${quiet.median.toFixed(0)} ms) + maxWaitMs (${MAX_WAIT_MS}) in every run`,
+        met: worstStaleness < bound,
+      }),
+      row({
+        group: g,
+        metric: 'auto-refresh duration during the burst',
+        unit: 'ms',
+        baselineName: 'quiet REFRESH CONCURRENTLY',
+        baseline: quiet,
+        library: summarize(auto.flatMap((m) => m.refreshMs)),
+      }),
+    ],
+    samples: {
+      'refreshes-naive': pick('naive', 'refreshes'),
+      'refreshes-auto': pick('auto', 'refreshes'),
+      'burst-naive': pick('naive', 'burstMs'),
+      'burst-auto': pick('auto', 'burstMs'),
+      'staleness-naive': pick('naive', 'stalenessMs'),
+      'staleness-auto': pick('auto', 'stalenessMs'),
+      'refresh-quiet': [quiet.median],
+    },
+    notes: [
+      `${reps} repetition(s) over ${sourceRows / 1000}k source rows, each variant on a fresh database; ${WRITERS} workers each save() one row at a time until ${commits} commits are done.`,
+      `auto-refresh folded ${auto.map((m) => m.commitsCoalesced).join(' / ')} commits into ${pick('auto', 'refreshes').join(' / ')} refreshes (debounceMs ${DEBOUNCE_MS}, maxWaitMs ${MAX_WAIT_MS}).`,
+      `Staleness is measured by a reader polling every ${POLL_MS} ms from the moment of the last commit (seen by a subscriber) until the view counts every row; REFRESH statements are counted by a TypeORM logger on the writers' DataSource.`,
+    ],
+  };
+}
