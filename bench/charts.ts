@@ -65,6 +65,26 @@ const CHARTS: Record<string, (r: ScenarioResult) => BarChart> = {
       ],
     };
   },
+  'multi-process': (r) => {
+    const cases = [
+      ['1 process', 'one'],
+      ['4 processes', 'four'],
+      ['4 processes, coordinate: false', 'four-uncoordinated'],
+      ["4 processes, source: 'triggers'", 'four-triggers'],
+    ] as const;
+    return {
+      title: 'The same commits from 1 or 4 processes: REFRESH runs summed over processes (median)',
+      unit: 'refreshes',
+      categories: cases.map(([label]) => label),
+      series: [
+        {
+          name: 'refreshes',
+          color: LIBRARY,
+          values: cases.map(([, id]) => stat(summarize(r.samples[`refreshes-${id}`] ?? []))),
+        },
+      ],
+    };
+  },
   'sync-at-scale': (r) => {
     const groups = [...new Set(r.rows.map((x) => x.group))];
     const metrics = ['first sync (declared order)', 'no-op sync'];

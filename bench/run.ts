@@ -6,6 +6,7 @@ import { writeCharts } from './charts';
 import { environment } from './lib/database';
 import { printTable, writeResult, type ScenarioResult } from './lib/report';
 import { burstCoalescing } from './scenarios/burst';
+import { multiProcess } from './scenarios/multi-process';
 import { readersDuringRefresh } from './scenarios/readers-during-refresh';
 import { syncAtScale } from './scenarios/sync-at-scale';
 import { writeLatency } from './scenarios/write-latency';
@@ -15,6 +16,7 @@ const SCENARIOS: Record<string, (quick: boolean) => Promise<ScenarioResult>> = {
   burst: burstCoalescing,
   'readers-during-refresh': readersDuringRefresh,
   'sync-at-scale': syncAtScale,
+  'multi-process': multiProcess,
 };
 
 async function main(): Promise<void> {
