@@ -3,6 +3,7 @@
 // applies. Also the hand-written refresh subscriber users write today, the baseline of scenarios 1 and 2.
 import { EntitySchema, type DataSource, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
 import { MaterializedView, type AutoRefreshOptions } from '../../src';
+import type { Client } from 'pg';
 import type { BenchDatabase } from './database';
 
 export const GROUPS = 5000;
@@ -46,6 +47,10 @@ export async function createOrders(db: BenchDatabase, rows: number): Promise<voi
 /** One new order in a random group (single-row commit through `repository.save()`). */
 export const saveOrder = (ds: DataSource) =>
   ds.getRepository(Orders).save({ k: Math.floor(Math.random() * GROUPS), v: 1 });
+
+/** How many source rows `bench_order_totals` counts (all of them once it is current: orders are only added). */
+export const rowsInView = async (client: Client) =>
+  Number((await client.query('SELECT coalesce(sum(n), 0)::bigint AS rows FROM bench_order_totals')).rows[0].rows);
 
 /** True when `bench_order_totals` counts every row of `bench_orders` and agrees with it group by group. */
 export const VIEW_IS_CURRENT_QUERY = `

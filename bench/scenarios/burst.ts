@@ -7,7 +7,7 @@ import type { Client } from 'pg';
 import type { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
 import { enableAutoRefresh, syncViews } from '../../src';
 import { BenchDatabase, QueryCounter } from '../lib/database';
-import { createOrders, NaiveRefreshSubscriber, Orders, orderTotalsView, saveOrder } from '../lib/orders';
+import { createOrders, rowsInView, NaiveRefreshSubscriber, Orders, orderTotalsView, saveOrder } from '../lib/orders';
 import { row, type ScenarioResult } from '../lib/report';
 import { now, sleep, summarize } from '../lib/stats';
 
@@ -30,9 +30,6 @@ class CommitClock implements EntitySubscriberInterface {
     if (++this.commits === this.expected) this.resolveLast(now());
   }
 }
-
-const rowsInView = async (client: Client) =>
-  Number((await client.query('SELECT coalesce(sum(n), 0)::bigint AS rows FROM bench_order_totals')).rows[0].rows);
 
 /** Polls the view every POLL_MS until it counts `expected` rows; returns when it first did. */
 async function currentAt(client: Client, expected: number, timeoutMs: number): Promise<number> {

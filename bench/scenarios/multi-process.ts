@@ -10,7 +10,7 @@ import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { installAutoRefreshTriggers, removeAutoRefreshTriggers, syncViews } from '../../src';
 import { BenchDatabase } from '../lib/database';
-import { createOrders, Orders, orderTotalsView, VIEW_IS_CURRENT_QUERY } from '../lib/orders';
+import { createOrders, rowsInView, Orders, orderTotalsView, VIEW_IS_CURRENT_QUERY } from '../lib/orders';
 import { row, type ScenarioResult } from '../lib/report';
 import { sleep, summarize } from '../lib/stats';
 import { epochMs, MULTI_PROCESS_TIMING } from '../lib/writer-process';
@@ -86,9 +86,6 @@ class Writer {
     this.child.stdin.write('exit\n');
   }
 }
-
-const rowsInView = async (client: Client) =>
-  Number((await client.query('SELECT coalesce(sum(n), 0)::bigint AS rows FROM bench_order_totals')).rows[0].rows);
 
 interface Measurement {
   refreshes: number;
