@@ -2,6 +2,7 @@
 import { ViewColumn } from 'typeorm';
 import { MaterializedView, PgView, syncViews } from '../../src';
 import { useTestDatabase } from '../support/database';
+import { isTypeorm03 } from '../support/typeorm-version';
 
 const db = useTestDatabase();
 
@@ -55,7 +56,13 @@ describe('identifiers and options', () => {
       'CREATE UNIQUE INDEX "Mixed Case ""MV""_User ID_key" ON "Odd ""Schema"""."Mixed Case ""MV""" ("User ID")',
       `COMMENT ON MATERIALIZED VIEW "Odd ""Schema"""."Mixed Case ""MV""" IS 'it''s odd'`,
     ]);
-    expect(await ds.getRepository(MixedMv).find()).toEqual([{ userId: 1 }]);
+    expect(await db.query('SELECT "User ID" FROM "Odd ""Schema"""."Mixed Case ""MV"""')).toEqual([{ 'User ID': 1 }]);
+    // TypeORM 0.3's PostgresDriver.escape() wraps a name in double quotes without doubling the quotes inside
+    // it (1.x doubles them), so TypeORM 0.3's own SELECT on this view is invalid SQL. Our DDL is not affected
+    // (it quotes through src/ddl/identifiers.ts); only reading through a TypeORM repository differs.
+    const read = ds.getRepository(MixedMv).find();
+    if (isTypeorm03) await expect(read).rejects.toThrow('zero-length delimited identifier');
+    else await expect(read).resolves.toEqual([{ userId: 1 }]);
     expect((await syncViews(ds)).steps).toEqual([]);
   });
 
