@@ -41,6 +41,8 @@ export interface SchedulerHooks {
 interface ViewState {
   pending?: Batch;
   inFlight?: Promise<void>;
+  /** When the refresh in flight started. */
+  startedAt: number;
   timer?: NodeJS.Timeout;
   failures: number;
   /** Not before this time (lock busy or backoff after a failure). */
@@ -70,6 +72,8 @@ export class RefreshScheduler {
     // A new change may be what fixes a failing refresh: retry without waiting out the backoff.
     if (commits > 0 && state.failures > 0 && !state.lockBusy) state.notBefore = 0;
     this.pump(view);
+    // This view's refresh may now be due later than what a view waiting for it is willing to wait.
+    for (const down of this.hooks.downstream(view)) if (this.states.get(down)?.pending) this.pump(down);
   }
 
   /** True while some view has pending or running work (what `flush` waits for). */
@@ -111,15 +115,31 @@ export class RefreshScheduler {
 
   private stateOf(view: string): ViewState {
     let state = this.states.get(view);
-    if (!state) this.states.set(view, (state = { failures: 0, notBefore: 0, lockBusy: false }));
+    if (!state) this.states.set(view, (state = { startedAt: 0, failures: 0, notBefore: 0, lockBusy: false }));
     return state;
   }
 
-  /** An upstream view with work that should land first (a failing one does not hold others back). */
-  private blockedBy(view: string): boolean {
+  /** When the refresh of `batch` is due: its window, or now in a flush; not before a lock wait or backoff. */
+  private dueAt(view: string, state: ViewState, batch: Batch, now: number): number {
+    const { debounceMs, maxWaitMs } = this.hooks.timing(view);
+    const flushing = this.flushes > 0 && !this.failedDuringFlush.has(view);
+    const settled = flushing ? now : Math.min(batch.lastAt + debounceMs, batch.firstAt + maxWaitMs);
+    return flushing && !state.lockBusy ? now : Math.max(settled, state.notBefore);
+  }
+
+  /**
+   * An upstream view with work that should land first: a refresh of it running, or due, by the end of
+   * this view's own window (`maxWaitMs` after its first pending change). Later upstream work does not
+   * count, or steady writes upstream, which always leave its next refresh pending, would hold this view
+   * back for good. A failing upstream view does not hold others back.
+   */
+  private blockedBy(view: string, batch: Batch, now: number): boolean {
+    const deadline = batch.firstAt + this.hooks.timing(view).maxWaitMs;
     for (const up of this.hooks.upstream(view)) {
       const s = this.states.get(up);
-      if (s?.inFlight || (s?.pending && s.failures === 0)) return true;
+      if (s?.inFlight) {
+        if (s.startedAt <= deadline) return true;
+      } else if (s?.pending && s.failures === 0 && this.dueAt(up, s, s.pending, now) <= deadline) return true;
     }
     return false;
   }
@@ -127,13 +147,11 @@ export class RefreshScheduler {
   private pump(view: string): void {
     const state = this.states.get(view);
     if (this.stopped || !state?.pending || state.inFlight) return this.checkIdle();
-    if (this.blockedBy(view)) return this.checkIdle(); // pumped again when the upstream view finishes
     const now = performance.now();
-    const { debounceMs, maxWaitMs } = this.hooks.timing(view);
     const batch = state.pending;
-    const flushing = this.flushes > 0 && !this.failedDuringFlush.has(view);
-    const settled = flushing ? now : Math.min(batch.lastAt + debounceMs, batch.firstAt + maxWaitMs);
-    const due = flushing && !state.lockBusy ? now : Math.max(settled, state.notBefore);
+    // Pumped again when the upstream refresh finishes, or its due time moves.
+    if (this.blockedBy(view, batch, now)) return this.checkIdle();
+    const due = this.dueAt(view, state, batch, now);
     if (state.timer) clearTimeout(state.timer);
     state.timer = undefined;
     if (due > now) {
@@ -145,6 +163,7 @@ export class RefreshScheduler {
       return;
     }
     state.pending = undefined;
+    state.startedAt = now;
     state.inFlight = this.attempt(view, state, batch).finally(() => {
       state.inFlight = undefined;
       this.pump(view);

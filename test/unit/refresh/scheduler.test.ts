@@ -32,6 +32,12 @@ function held() {
   return { script: () => d.promise, finish: (outcome: Outcome = REFRESHED) => d.resolve(outcome), fail: d.reject };
 }
 
+/** A refresh that takes `ms` on the fake clock. */
+const takes =
+  (ms: number): Script =>
+  () =>
+    new Promise((resolve) => setTimeout(() => resolve(REFRESHED), ms));
+
 const fail =
   (message: string): Script =>
   () =>
@@ -276,6 +282,53 @@ describe('views reading other auto-refreshed views', () => {
       ['down', 50],
     ]);
     expect(s.failures.map((f) => [f.view, f.attempt])).toEqual([['up', 1]]);
+  });
+
+  it('steady changes to the upstream view do not hold the downstream one back past its maximum wait', async () => {
+    // Every upstream refresh ends with changes pending for the next one: "wait while upstream has work"
+    // would never let `down` run.
+    const s = setup({ reads });
+    s.script('up', ...Array.from({ length: 20 }, () => takes(30)));
+    for (let i = 0; i < 200; i++) {
+      s.mark('up', ['t']); // a write to t makes both stale
+      s.mark('down', ['t']);
+      await s.advance(10);
+    }
+    const times = (view: string) => s.runs.filter((r) => r.view === view).map((r) => r.at);
+    expect(times('up')).toEqual([200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000]);
+    // Each time right after the upstream refresh it waited for, so it reads what that one wrote.
+    expect(times('down')).toEqual([230, 430, 630, 830, 1030, 1230, 1430, 1630, 1830]);
+  });
+
+  it('an upstream refresh longer than the maximum wait does not hold the downstream one back either', async () => {
+    const s = setup({ reads });
+    s.script('up', ...Array.from({ length: 5 }, () => takes(500)));
+    for (let i = 0; i < 200; i++) {
+      s.mark('up', ['t']);
+      s.mark('down', ['t']);
+      await s.advance(10);
+    }
+    // Back to back: each one ends with the next one due.
+    expect(at(s.runs)).toEqual([
+      ['up', 200],
+      ['up', 700], // started after down's window (0..200) ended: down does not wait for this one
+      ['down', 700],
+      ['up', 1200],
+      ['down', 1200],
+      ['up', 1700],
+      ['down', 1700],
+    ]);
+  });
+
+  it('stops waiting as soon as the upstream refresh is no longer due within its own window', async () => {
+    // down's change (a table only it watches) is due at 50, its window ends at 200; up's window is longer.
+    const s = setup({ reads, timing: { up: { maxWaitMs: 1000 } } });
+    s.mark('down', ['payments']);
+    for (let i = 0; i < 20; i++) {
+      s.mark('up', ['t']); // at 160 up's refresh moves to 210
+      await s.advance(10);
+    }
+    expect(at(s.runs)).toEqual([['down', 160]]);
   });
 
   it('a chain refreshes in order: a, then b, then c', async () => {
