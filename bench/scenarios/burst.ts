@@ -16,19 +16,37 @@ const DEBOUNCE_MS = 50;
 const MAX_WAIT_MS = 500;
 const WRITERS = 10;
 const POLL_MS = 2;
+const SAMPLE_MS = 10;
 const PlainTotals = orderTotalsView();
 const AutoTotals = orderTotalsView({ debounceMs: DEBOUNCE_MS, maxWaitMs: MAX_WAIT_MS });
 
 /** Notes the time of each real commit; resolves `last` at the `expected`-th. */
 class CommitClock implements EntitySubscriberInterface {
-  private commits = 0;
+  readonly times: number[] = [];
   private resolveLast!: (at: number) => void;
   readonly last = new Promise<number>((resolve) => (this.resolveLast = resolve));
-  constructor(private readonly expected: number) {}
+  constructor(private readonly expected = Infinity) {}
   afterTransactionCommit(event: TransactionCommitEvent): void {
     if (event.queryRunner.isTransactionActive) return;
-    if (++this.commits === this.expected) this.resolveLast(now());
+    this.times.push(now());
+    if (this.times.length === this.expected) this.resolveLast(now());
   }
+}
+
+/**
+ * While `running()`, reads how many orders the view counts every SAMPLE_MS and returns the worst age of a
+ * commit the view did not show yet: at a read that counts the first k commits, the age of commit k+1.
+ */
+async function worstLag(client: Client, sourceRows: number, clock: CommitClock, running: () => boolean) {
+  let worst = 0;
+  while (running()) {
+    const at = now();
+    const shown = (await rowsInView(client)) - sourceRows;
+    const oldestMissing = clock.times[shown];
+    if (oldestMissing !== undefined && oldestMissing < at) worst = Math.max(worst, at - oldestMissing);
+    await sleep(SAMPLE_MS);
+  }
+  return worst;
 }
 
 /** Polls the view every POLL_MS until it counts `expected` rows; returns when it first did. */
@@ -43,7 +61,13 @@ async function currentAt(client: Client, expected: number, timeoutMs: number): P
 
 const REFRESH = /^\s*REFRESH\s+MATERIALIZED\s+VIEW/i;
 
+/** A fixed number of commits as fast as they go, or writing without pause for a while. */
+type Load = { commits: number } | { durationMs: number };
+
 interface Measurement {
+  commits: number;
+  /** Worst age of a commit not yet in the view, sampled during a sustained load (0 for a fixed burst). */
+  worstLagMs: number;
   refreshes: number;
   burstMs: number;
   stalenessMs: number;
@@ -51,8 +75,8 @@ interface Measurement {
   commitsCoalesced: number;
 }
 
-/** One burst on a fresh database: `commits` saves spread over WRITERS concurrent workers. */
-async function burst(variant: Variant, sourceRows: number, commits: number): Promise<Measurement> {
+/** One burst on a fresh database: saves by WRITERS concurrent workers. */
+async function burst(variant: Variant, sourceRows: number, load: Load): Promise<Measurement> {
   const db = await BenchDatabase.create(`burst_${variant}`);
   const counter = new QueryCounter();
   let ds: DataSource | undefined;
@@ -62,7 +86,7 @@ async function burst(variant: Variant, sourceRows: number, commits: number): Pro
     ds = await db.connect([Orders, variant === 'auto' ? AutoTotals : PlainTotals], counter, 2 * WRITERS);
     await syncViews(ds);
     const subscribers = ds.subscribers as EntitySubscriberInterface[];
-    const clock = new CommitClock(commits);
+    const clock = new CommitClock('commits' in load ? load.commits : undefined);
     subscribers.push(clock);
     const refreshMs: number[] = [];
     let commitsCoalesced = 0;
@@ -80,22 +104,31 @@ async function burst(variant: Variant, sourceRows: number, commits: number): Pro
         throw new Error(`the view holds ${expected} rows before the burst, not ${sourceRows}`);
       counter.reset();
       const start = now();
-      let remaining = commits;
-      const writers = Array.from({ length: WRITERS }, async () => {
-        while (remaining-- > 0) await saveOrder(ds!);
-      });
+      let remaining = 'commits' in load ? load.commits : Infinity;
+      const end = 'durationMs' in load ? start + load.durationMs : Infinity;
+      let writing = true;
+      const writers = Promise.all(
+        Array.from({ length: WRITERS }, async () => {
+          while (remaining-- > 0 && now() < end) await saveOrder(ds!);
+        }),
+      ).finally(() => (writing = false));
+      const lag = 'durationMs' in load ? worstLag(reader, sourceRows, clock, () => writing) : Promise.resolve(0);
       // Poll from the moment of the last commit, not from the end of the burst: the naive writers return
-      // only after their own refreshes.
-      const lastCommit = await clock.last;
+      // only after their own refreshes. Under a sustained load, the last commit is known when writing stops.
+      const lastCommit = 'commits' in load ? await clock.last : await writers.then(() => clock.times.at(-1)!);
+      const commits = clock.times.length;
       const seen = currentAt(reader, sourceRows + commits, 60_000 + MAX_WAIT_MS);
-      await Promise.all(writers);
+      await writers;
       const burstMs = now() - start;
       const stalenessMs = (await seen) - lastCommit;
+      const worstLagMs = await lag;
       await auto?.flush(); // a trailing refresh may still be running: count it
       await auto?.stop();
       const current = (await db.query('SELECT count(*)::int AS n FROM bench_orders')) as { n: number }[];
       if (current[0]!.n !== sourceRows + commits) throw new Error(`expected ${sourceRows + commits} orders`);
       return {
+        commits,
+        worstLagMs,
         refreshes: counter.ddlText.filter((q) => REFRESH.test(q)).length,
         burstMs,
         stalenessMs,
@@ -137,14 +170,15 @@ export async function burstCoalescing(quick: boolean): Promise<ScenarioResult> {
   const sourceRows = quick ? 20_000 : 200_000;
   const commits = quick ? 100 : 500;
   const reps = quick ? 1 : 3;
-  // A longer burst, auto-refresh only (the naive subscriber would need minutes): does maxWaitMs pace it?
-  const sustainedCommits = quick ? 300 : 2000;
+  // Writes without a pause, auto-refresh only (the naive subscriber would need minutes for as many
+  // commits): maxWaitMs, not the debounce, has to start the refreshes, and bounds how old a change gets.
+  const sustainedMs = quick ? 1000 : 3000;
   const results: Record<Variant, Measurement[]> = { naive: [], auto: [] };
   const sustained: Measurement[] = [];
   for (let rep = 0; rep < reps; rep++) {
     const order: Variant[] = rep % 2 === 0 ? ['naive', 'auto'] : ['auto', 'naive'];
-    for (const variant of order) results[variant].push(await burst(variant, sourceRows, commits));
-    sustained.push(await burst('auto', sourceRows, sustainedCommits));
+    for (const variant of order) results[variant].push(await burst(variant, sourceRows, { commits }));
+    sustained.push(await burst('auto', sourceRows, { durationMs: sustainedMs }));
     process.stderr.write(`  burst: repetition ${rep + 1}/${reps} done\n`);
   }
   const quiet = summarize(await quietRefreshMs(sourceRows, quick ? 3 : 7));
@@ -154,8 +188,13 @@ export async function burstCoalescing(quick: boolean): Promise<ScenarioResult> {
   const worstStaleness = Math.max(...pick('auto', 'stalenessMs'));
   const mostRefreshes = Math.max(...pick('auto', 'refreshes'));
   const g = `${commits} commits, ${WRITERS} connections`;
-  const long = (key: 'refreshes' | 'burstMs' | 'stalenessMs') => summarize(sustained.map((m) => m[key]));
-  const gl = `${sustainedCommits} commits, ${WRITERS} connections`;
+  const long = (key: 'commits' | 'refreshes' | 'worstLagMs' | 'stalenessMs') => summarize(sustained.map((m) => m[key]));
+  const gl = `${sustainedMs / 1000} s of writes, ${WRITERS} connections`;
+  // docs/auto-refresh.md: at most maxWaitMs + one refresh, + one more refresh for a change that arrives
+  // just after a refresh started; refreshes under this load take longer than quiet ones, so each run is
+  // held to its own longest refresh.
+  const lagBound = (m: Measurement) => MAX_WAIT_MS + 2 * Math.max(...m.refreshMs);
+  const lagMet = sustained.every((m) => m.worstLagMs < lagBound(m));
   return {
     id: 'burst',
     title: 'Scenario 2: burst coalescing and staleness',
@@ -200,11 +239,11 @@ export async function burstCoalescing(quick: boolean): Promise<ScenarioResult> {
       }),
       row({
         group: gl,
-        metric: 'burst duration, auto-refresh only',
-        unit: 'ms',
+        metric: 'commits written, auto-refresh only',
+        unit: 'commits',
         baselineName: '',
         baseline: null,
-        library: long('burstMs'),
+        library: long('commits'),
       }),
       row({
         group: gl,
@@ -216,7 +255,17 @@ export async function burstCoalescing(quick: boolean): Promise<ScenarioResult> {
       }),
       row({
         group: gl,
-        metric: 'staleness, auto-refresh only',
+        metric: 'oldest change not yet in the view, during the writes',
+        unit: 'ms',
+        baselineName: '',
+        baseline: null,
+        library: long('worstLagMs'),
+        target: `< maxWaitMs + 2 x the run's longest refresh (${sustained.map((m) => lagBound(m).toFixed(0)).join(' / ')} ms) in every run`,
+        met: lagMet,
+      }),
+      row({
+        group: gl,
+        metric: 'staleness after the last commit, auto-refresh only',
         unit: 'ms',
         baselineName: '',
         baseline: null,
@@ -233,14 +282,15 @@ export async function burstCoalescing(quick: boolean): Promise<ScenarioResult> {
       'staleness-naive': pick('naive', 'stalenessMs'),
       'staleness-auto': pick('auto', 'stalenessMs'),
       'refresh-quiet': [quiet.median],
-      'burst-sustained': sustained.map((m) => m.burstMs),
+      'commits-sustained': sustained.map((m) => m.commits),
+      'lag-sustained': sustained.map((m) => m.worstLagMs),
       'refreshes-sustained': sustained.map((m) => m.refreshes),
       'staleness-sustained': sustained.map((m) => m.stalenessMs),
     },
     notes: [
       `${reps} repetition(s) over ${sourceRows / 1000}k source rows, each variant on a fresh database; ${WRITERS} workers each save() one row at a time until ${commits} commits are done.`,
       `auto-refresh folded ${auto.map((m) => m.commitsCoalesced).join(' / ')} commits into ${pick('auto', 'refreshes').join(' / ')} refreshes (debounceMs ${DEBOUNCE_MS}, maxWaitMs ${MAX_WAIT_MS}).`,
-      `The ${sustainedCommits}-commit burst (auto-refresh only) lasted ${sustained.map((m) => m.burstMs.toFixed(0)).join(' / ')} ms against maxWaitMs ${MAX_WAIT_MS} and ran ${sustained.map((m) => m.refreshes).join(' / ')} refreshes: while writes never pause, maxWaitMs is what starts a refresh, not the debounce.`,
+      `Sustained: ${WRITERS} workers saving without a pause for ${sustainedMs / 1000} s (${sustained.map((m) => m.commits).join(' / ')} commits) ran ${sustained.map((m) => m.refreshes).join(' / ')} refreshes; the age of the oldest change missing from the view was sampled every ${SAMPLE_MS} ms.`,
       `Staleness is measured by a reader polling every ${POLL_MS} ms from the moment of the last commit (seen by a subscriber) until the view counts every row; REFRESH statements are counted by a TypeORM logger on the writers' DataSource.`,
     ],
   };
