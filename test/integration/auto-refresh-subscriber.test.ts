@@ -267,3 +267,33 @@ describe('auto-refresh failures', () => {
     }
   });
 });
+
+describe('flush under steady writes', () => {
+  it('resolves while other writers go on, with every change committed before the call in the view', async () => {
+    const busy = await ds.getRepository(Customer).save({ name: 'Busy' });
+    const quiet = await ds.getRepository(Customer).save({ name: 'Quiet' });
+    let writing = true;
+    let written = 0;
+    const writers = Array.from({ length: 3 }, async () => {
+      while (writing) {
+        await purchases().save({ customerId: busy.id, amount: 1 });
+        written++;
+      }
+    });
+    try {
+      while (written < 20) await new Promise((resolve) => setImmediate(resolve));
+      await purchases().save({ customerId: quiet.id, amount: 42 });
+      // Resolves while the writers are still going: a flush that waited for nothing to be pending (as it
+      // did before) never resolved here, and the test timed out.
+      await auto.flush();
+      expect(await ds.query('SELECT purchases, total FROM purchase_totals WHERE customer_id = $1', [quiet.id])).toEqual(
+        [{ purchases: 1, total: 42 }],
+      );
+    } finally {
+      writing = false;
+      await Promise.all(writers);
+    }
+    await auto.flush();
+    await viewMatchesQuery('purchase_totals', totalsQuery);
+  });
+});

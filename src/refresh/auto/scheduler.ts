@@ -11,6 +11,11 @@ export interface Batch {
   commits: number;
   firstAt: number;
   lastAt: number;
+  /**
+   * Flush generation: batches begun before a `flush()` call (and refreshes of views downstream of them)
+   * have an epoch at most that flush's target; it waits for those only.
+   */
+  epoch: number;
 }
 
 /** What a refresh attempt did. */
@@ -41,8 +46,9 @@ export interface SchedulerHooks {
 interface ViewState {
   pending?: Batch;
   inFlight?: Promise<void>;
-  /** When the refresh in flight started. */
+  /** When the refresh in flight started, and the epoch of its batch. */
   startedAt: number;
+  inFlightEpoch: number;
   timer?: NodeJS.Timeout;
   failures: number;
   /** Not before this time (lock busy or backoff after a failure). */
@@ -55,17 +61,25 @@ export class RefreshScheduler {
   private readonly states = new Map<string, ViewState>();
   private stopped = false;
   private flushes = 0;
+  /** The epoch new batches get; each flush() takes the current one as its target and moves it on. */
+  private epoch = 0;
+  /** The highest target of the flushes running: batches up to it run at once, later ones keep their window. */
+  private flushTarget = -1;
   private readonly failedDuringFlush = new Set<string>();
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: { target: number; resolve: () => void }[] = [];
 
   constructor(private readonly hooks: SchedulerHooks) {}
 
-  /** Records changes for `view` and schedules its refresh. */
-  mark(view: string, tables: Iterable<string>, commits: number): void {
+  /**
+   * Records changes for `view` and schedules its refresh. `epoch`: the epoch of the upstream batch whose
+   * refresh made `view` stale (a flush waiting for that batch waits for this refresh too).
+   */
+  mark(view: string, tables: Iterable<string>, commits: number, epoch = this.epoch): void {
     if (this.stopped) return;
     const state = this.stateOf(view);
     const now = performance.now();
-    const batch = (state.pending ??= { tables: new Set(), commits: 0, firstAt: now, lastAt: now });
+    const batch = (state.pending ??= { tables: new Set(), commits: 0, firstAt: now, lastAt: now, epoch });
+    batch.epoch = Math.min(batch.epoch, epoch);
     for (const t of tables) batch.tables.add(t);
     batch.commits += commits;
     batch.lastAt = now;
@@ -84,19 +98,36 @@ export class RefreshScheduler {
   }
 
   /**
-   * Runs every pending refresh now, ignoring debounce, and resolves when none is pending or running.
-   * A view whose refresh fails during the flush is left to its backoff schedule (reported through
-   * `failed`), so a flush never waits on a broken view.
+   * Runs every refresh pending at the call now, ignoring debounce, and resolves when they (and the
+   * refreshes of views downstream of them) are done. Changes marked after the call keep their windows and
+   * are not waited for, so a flush ends under steady writes too. A view whose refresh fails during the
+   * flush is left to its backoff schedule (reported through `failed`), so a flush never waits on a broken
+   * view.
    */
   async flush(): Promise<void> {
     if (this.stopped) return;
+    const target = this.epoch++;
     this.flushes++;
+    this.flushTarget = Math.max(this.flushTarget, target);
     try {
       for (const view of this.states.keys()) this.pump(view);
-      while (this.busy && !this.stopped) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      while (this.busyUpTo(target) && !this.stopped)
+        await new Promise<void>((resolve) => this.idleWaiters.push({ target, resolve }));
     } finally {
-      if (--this.flushes === 0) this.failedDuringFlush.clear();
+      if (--this.flushes === 0) {
+        this.failedDuringFlush.clear();
+        this.flushTarget = -1;
+      }
     }
+  }
+
+  /** Work of epoch `target` or earlier still pending (and not failed during a flush) or running. */
+  private busyUpTo(target: number): boolean {
+    for (const [view, s] of this.states) {
+      if (s.inFlight && s.inFlightEpoch <= target) return true;
+      if (s.pending && s.pending.epoch <= target && !this.failedDuringFlush.has(view)) return true;
+    }
+    return false;
   }
 
   /** Drops pending work, clears every timer, and waits for refreshes already running. */
@@ -115,14 +146,15 @@ export class RefreshScheduler {
 
   private stateOf(view: string): ViewState {
     let state = this.states.get(view);
-    if (!state) this.states.set(view, (state = { startedAt: 0, failures: 0, notBefore: 0, lockBusy: false }));
+    if (!state)
+      this.states.set(view, (state = { startedAt: 0, inFlightEpoch: 0, failures: 0, notBefore: 0, lockBusy: false }));
     return state;
   }
 
   /** When the refresh of `batch` is due: its window, or now in a flush; not before a lock wait or backoff. */
   private dueAt(view: string, state: ViewState, batch: Batch, now: number): number {
     const { debounceMs, maxWaitMs } = this.hooks.timing(view);
-    const flushing = this.flushes > 0 && !this.failedDuringFlush.has(view);
+    const flushing = this.flushes > 0 && batch.epoch <= this.flushTarget && !this.failedDuringFlush.has(view);
     const settled = flushing ? now : Math.min(batch.lastAt + debounceMs, batch.firstAt + maxWaitMs);
     return flushing && !state.lockBusy ? now : Math.max(settled, state.notBefore);
   }
@@ -164,6 +196,7 @@ export class RefreshScheduler {
     }
     state.pending = undefined;
     state.startedAt = now;
+    state.inFlightEpoch = batch.epoch;
     state.inFlight = this.attempt(view, state, batch).finally(() => {
       state.inFlight = undefined;
       this.pump(view);
@@ -199,7 +232,7 @@ export class RefreshScheduler {
     if (outcome.kind === 'refreshed') {
       this.safely(() => this.hooks.refreshed(view, batch, outcome));
       // Views reading this one now read new data: they are stale too.
-      for (const down of this.hooks.downstream(view)) this.mark(down, [view], 0);
+      for (const down of this.hooks.downstream(view)) this.mark(down, [view], 0, batch.epoch);
     }
   }
 
@@ -211,6 +244,7 @@ export class RefreshScheduler {
       for (const t of later.tables) batch.tables.add(t);
       batch.commits += later.commits;
       batch.lastAt = Math.max(batch.lastAt, later.lastAt);
+      batch.epoch = Math.min(batch.epoch, later.epoch);
     }
     state.pending = batch;
   }
@@ -223,13 +257,19 @@ export class RefreshScheduler {
     }
   }
 
+  /** Wakes the flushes whose work is done (all of them once stopped). */
   private checkIdle(): void {
-    if (!this.busy || this.stopped) this.wakeIdle();
+    if (this.stopped) return this.wakeIdle();
+    const waiting: typeof this.idleWaiters = [];
+    const done: typeof this.idleWaiters = [];
+    for (const w of this.idleWaiters) (this.busyUpTo(w.target) ? waiting : done).push(w);
+    this.idleWaiters = waiting;
+    for (const w of done) w.resolve();
   }
 
   private wakeIdle(): void {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
-    for (const w of waiters) w();
+    for (const w of waiters) w.resolve();
   }
 }

@@ -567,6 +567,45 @@ describe('flush', () => {
     expect(s.refreshes.map((r) => r.at)).toEqual([LOCK_RETRY_MS]);
   });
 
+  it('ends under steady writes: it waits for the changes made before it, and later ones keep their window', async () => {
+    const s = setup(); // debounce 50, maximum wait 200
+    s.script('v', takes(30), takes(30), takes(30));
+    const writes = setInterval(() => s.mark('v', ['a']), 10);
+    try {
+      await s.advance(100); // changes at 10, 20, ... 100: nothing due before 210
+      const flushed = s.track(s.scheduler.flush());
+      await s.advance(29);
+      expect(flushed.done).toBe(false);
+      await s.advance(1);
+      expect(flushed.done).toBe(true); // its refresh ran from 100 to 130; writes go on
+      await s.advance(300);
+      // After the flush, the window is back: the next run waits the maximum wait from its first change
+      // (at 110), instead of refreshes back to back while the writes never pause.
+      expect(at(s.runs)).toEqual([
+        ['v', 100],
+        ['v', 310],
+      ]);
+    } finally {
+      clearInterval(writes);
+    }
+  });
+
+  it('also waits for the views downstream of what it refreshed', async () => {
+    const s = setup({ reads: { down: ['up'] } });
+    s.script('up', takes(30));
+    s.script('down', takes(40));
+    s.mark('up', ['t']);
+    const flushed = s.track(s.scheduler.flush());
+    await s.advance(69);
+    expect(flushed.done).toBe(false);
+    await s.advance(1);
+    expect(flushed.done).toBe(true);
+    expect(s.runs.map((r) => [r.view, r.at, r.tables])).toEqual([
+      ['up', 0, ['t']],
+      ['down', 30, ['up']],
+    ]);
+  });
+
   it('resolves when the scheduler is stopped meanwhile', async () => {
     const s = setup();
     const v = held();
