@@ -83,7 +83,7 @@ export class RefreshScheduler {
     for (const t of tables) batch.tables.add(t);
     batch.commits += commits;
     batch.lastAt = now;
-    // A new change may be what fixes a failing refresh: retry without waiting out the backoff.
+    // A new change may be what fixes a failing refresh: retry within its window, not after the backoff.
     if (commits > 0 && state.failures > 0 && !state.lockBusy) state.notBefore = 0;
     this.pump(view);
     // This view's refresh may now be due later than what a view waiting for it is willing to wait.
@@ -215,6 +215,10 @@ export class RefreshScheduler {
       state.notBefore = performance.now() + wait;
       state.lockBusy = false;
       this.requeue(state, batch);
+      // The window starts again at the failure: a new change (maybe the fix) retries within a normal
+      // window rather than waiting out the backoff, but steady writes cannot retry a broken view back to
+      // back either: at most once per maxWaitMs, like a healthy view.
+      if (state.pending) state.pending.firstAt = performance.now();
       if (this.flushes > 0) this.failedDuringFlush.add(view);
       this.safely(() => this.hooks.failed(view, batch, error, state.failures, wait));
       return;

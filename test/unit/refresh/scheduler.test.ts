@@ -383,7 +383,7 @@ describe('outcomes', () => {
     expect(s.runs[1]).toEqual({ view: 'v', at: 31, tables: ['a', 'b'], commits: 2 });
   });
 
-  it('a failing refresh is reported with attempt numbers and backoff, retried on that schedule, and a new change retries at once', async () => {
+  it('a failing refresh is reported with attempt numbers and backoff, retried on that schedule, and a new change retries within its window', async () => {
     const s = setup();
     s.script('v', fail('boom 1'), fail('boom 2'), fail('boom 3'));
     s.mark('v', ['a']);
@@ -394,18 +394,33 @@ describe('outcomes', () => {
       [350, 3, 400, 'boom 3'], // next try due at 750
     ]);
     expect(s.failures.every((f) => f.tables.join() === 'a' && f.commits === 1)).toBe(true);
-    s.mark('v', ['b']); // at 400: may be the fix; no waiting out the backoff
-    await s.advance(0);
-    expect(s.runs.map((r) => r.at)).toEqual([50, 150, 350, 400]);
-    expect(s.refreshes).toEqual([{ view: 'v', at: 400, tables: ['a', 'b'], commits: 2 }]);
+    s.mark('v', ['b']); // at 400: may be the fix; no waiting out the backoff, just the debounce
+    await s.advance(49);
+    expect(s.runs.map((r) => r.at)).toEqual([50, 150, 350]);
+    await s.advance(1);
+    expect(s.runs.map((r) => r.at)).toEqual([50, 150, 350, 450]);
+    expect(s.refreshes).toEqual([{ view: 'v', at: 450, tables: ['a', 'b'], commits: 2 }]);
 
     // Success reset the count: the next failure is attempt 1 again.
     s.script('v', fail('boom 4'));
     s.mark('v', ['a']);
     await s.advance(50);
-    expect(s.failures.at(-1)).toMatchObject({ at: 450, attempt: 1, retryInMs: 100 });
+    expect(s.failures.at(-1)).toMatchObject({ at: 500, attempt: 1, retryInMs: 100 });
     await s.advance(10_000);
-    expect(s.runs.map((r) => r.at)).toEqual([50, 150, 350, 400, 450, 550]);
+    expect(s.runs.map((r) => r.at)).toEqual([50, 150, 350, 450, 500, 600]);
+  });
+
+  it('steady writes retry a broken view once per maximum wait, not back to back', async () => {
+    const s = setup(); // debounce 50, maximum wait 200; backoff 100, 200, 400, ...
+    s.script('v', ...Array.from({ length: 50 }, () => fail('broken')));
+    const writes = setInterval(() => s.mark('v', ['a']), 10);
+    try {
+      await s.advance(1000);
+    } finally {
+      clearInterval(writes);
+    }
+    // First try at 200 (maximum wait from the first change at 10), then every 200 ms after each failure.
+    expect(s.runs.map((r) => r.at)).toEqual([210, 410, 610, 810]);
   });
 
   it('without a new change, a failing view succeeds at its scheduled retry', async () => {
