@@ -35,6 +35,7 @@ export {
 } from './migrations/operations';
 export type { ViewSpec, ViewRef } from './migrations/resolve';
 export { generateMigration, generateMigrationStatements } from './migrations/generate';
+export type { GenerateOptions } from './migrations/generate';
 export type { GeneratedMigration, GeneratedStatements } from './migrations/generate';
 export type { MigrationStatement } from './migrations/writer';
 export {

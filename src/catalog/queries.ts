@@ -7,11 +7,22 @@ const userSchemas = (alias: string) => `${alias}.nspname NOT IN ('pg_catalog', '
     AND ${alias}.nspname NOT LIKE 'pg\\_toast%' AND ${alias}.nspname NOT LIKE 'pg\\_temp\\_%'`;
 const USER_SCHEMAS = userSchemas('n');
 
-/** Server version, who we are, and whether our registry table exists (to_regclass is NULL for a missing relation). */
+/** The name of the statement-level trigger the auto-refresh `triggers` source puts on every watched table. */
+export const AUTO_REFRESH_TRIGGER_NAME = 'typeorm_pgview_auto_refresh';
+
+/** Whether any table carries the auto-refresh trigger. */
+const AUTO_REFRESH_TRIGGERS_EXIST = `EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '${AUTO_REFRESH_TRIGGER_NAME}' AND NOT tgisinternal)`;
+export const AUTO_REFRESH_TRIGGERS_QUERY = `SELECT ${AUTO_REFRESH_TRIGGERS_EXIST} AS present`;
+
+/**
+ * Server version, who we are, whether our registry table exists (to_regclass is NULL for a missing
+ * relation), and whether any table carries our auto-refresh trigger (then sync keeps the set current).
+ */
 export const SERVER_QUERY = `
 SELECT current_setting('server_version_num')::int AS version_num,
        current_user AS current_user,
-       to_regclass($1) IS NOT NULL AS registry_exists`;
+       to_regclass($1) IS NOT NULL AS registry_exists,
+       ${AUTO_REFRESH_TRIGGERS_EXIST} AS auto_refresh_triggers`;
 
 /**
  * Every view and materialized view: PostgreSQL's rendering of its query, options (reloptions holds

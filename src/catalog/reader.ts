@@ -74,6 +74,8 @@ export interface DatabaseState {
   readonly indexes: ReadonlyMap<string, readonly CatalogIndex[]>;
   readonly edges: readonly DependencyEdge[];
   readonly registryExists: boolean;
+  /** Whether some table carries the auto-refresh trigger (the `triggers` source is in use). */
+  readonly autoRefreshTriggers: boolean;
   readonly registry: ReadonlyMap<string, RegistryRow>;
 }
 
@@ -179,6 +181,7 @@ export async function readDatabaseState(db: Queryable, registry: QualifiedName):
     indexes,
     edges: edgeRows.map(toEdge),
     registryExists,
+    autoRefreshTriggers: server?.auto_refresh_triggers === true,
     registry: registryMap,
   };
 }

@@ -11,6 +11,8 @@ Options:
   --check, --ch            write nothing; exit 1 if a migration would be generated (for CI)
   --dry-run, --dryrun, --dr  print the migration instead of writing it
   -t, --timestamp <ms>     timestamp for the file and class name (default: now)
+  --auto-refresh-triggers  also install the triggers of the auto-refresh 'triggers' source (once some
+                           table carries one, every migration keeps them current without this flag)
   -h, --help               show this help`;
 
 export interface GenerateArgs {
@@ -20,6 +22,7 @@ export interface GenerateArgs {
   readonly check: boolean;
   readonly dryRun: boolean;
   readonly timestamp?: number;
+  readonly autoRefreshTriggers: boolean;
 }
 
 export type ParsedArgs = GenerateArgs | { readonly command: 'help' };
@@ -35,6 +38,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let check = false;
   let dryRun = false;
   let timestamp: number | undefined;
+  let autoRefreshTriggers = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const [flag, inline] =
@@ -49,6 +53,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (flag === '-d' || flag === '--dataSource' || flag === '--data-source') dataSource = value();
     else if (flag === '--check' || flag === '--ch') check = true;
     else if (flag === '--dry-run' || flag === '--dryrun' || flag === '--dr') dryRun = true;
+    else if (flag === '--auto-refresh-triggers') autoRefreshTriggers = true;
     else if (flag === '-t' || flag === '--timestamp') {
       const text = value();
       timestamp = Number(text);
@@ -73,6 +78,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     dataSource,
     check,
     dryRun,
+    autoRefreshTriggers,
     ...(timestamp !== undefined ? { timestamp } : {}),
   };
 }

@@ -20,7 +20,11 @@ export async function generateCommand(args: GenerateArgs, print: (text: string) 
   const name = path.basename(fullPath);
   let migration;
   try {
-    migration = await generateMigration(dataSource, { name, timestamp: args.timestamp ?? Date.now() });
+    migration = await generateMigration(dataSource, {
+      name,
+      timestamp: args.timestamp ?? Date.now(),
+      ...(args.autoRefreshTriggers ? { autoRefreshTriggers: true } : {}),
+    });
   } finally {
     await dataSource.destroy();
   }

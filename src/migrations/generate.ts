@@ -13,6 +13,7 @@ import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import { planSync, viewsToProbe, type PlanStep } from '../sync/plan';
 import { runProbes } from '../sync/probe';
 import { registryEntries, registryOf } from '../sync/sync-views';
+import { planAutoRefreshTriggers } from '../refresh/auto/triggers';
 import { downStatements } from './down';
 import { stateDifferences } from './state-diff';
 import { columnsBrokenBy, creationOrder, viewsBrokenBy } from './table-changes';
@@ -43,8 +44,21 @@ function stepComment(step: PlanStep, rebuiltBecause: string | undefined): string
   return `${name}: ${verb} because ${reason}`;
 }
 
+/** Options of the migration generator. */
+export interface GenerateOptions {
+  /**
+   * Keep the auto-refresh triggers current, as `syncViews` does: by default only when some table already
+   * carries one; `true` installs them; `false` leaves them alone.
+   */
+  autoRefreshTriggers?: boolean;
+}
+
 /** The trial run on an open transaction; returns undefined when there is nothing to do. */
-async function trial(dataSource: DataSource, qr: QueryRunner): Promise<GeneratedStatements | undefined> {
+async function trial(
+  dataSource: DataSource,
+  qr: QueryRunner,
+  options: GenerateOptions,
+): Promise<GeneratedStatements | undefined> {
   const registry = registryOf(dataSource);
   const defaultSchema = defaultSchemaOf(dataSource);
   const definitions = collectViews(dataSource);
@@ -109,9 +123,19 @@ async function trial(dataSource: DataSource, qr: QueryRunner): Promise<Generated
   for (const step of plan.steps) await run(stepComment(step, broken.get(relationKey(step.view))), step.sql);
   for (const key of later) await restore(key);
 
-  if (tableUp.length === 0 && plan.steps.length === 0) return undefined;
+  // 5. The auto-refresh triggers, on the tables the views now read.
+  let triggerUndo: MigrationStatement[] = [];
+  if (options.autoRefreshTriggers ?? before.autoRefreshTriggers) {
+    const triggers = await planAutoRefreshTriggers((sql, p) => qr.query(sql, p), definitions, defaultSchema);
+    const names = (ts: readonly { schema: string; name: string }[]) => ts.map(displayName).join(', ');
+    const note = `auto-refresh triggers:${triggers.installed.length ? ` installed on ${names(triggers.installed)}` : ''}${triggers.removed.length ? ` removed from ${names(triggers.removed)}` : ''}`;
+    for (const sql of triggers.statements) await run(note, sql);
+    triggerUndo = triggers.undo.map((sql) => ({ comment: note, sql }));
+  }
 
-  // 5. The registry, so that syncViews afterwards finds nothing to do.
+  if (tableUp.length === 0 && plan.steps.length === 0 && triggerUndo.length === 0) return undefined;
+
+  // 6. The registry, so that syncViews afterwards finds nothing to do.
   const done = await readDatabaseState(qr, registry);
   // `done` was read before any registry write, so its registry rows are still those of `before`.
   const entries = registryEntries(definitions, done);
@@ -121,7 +145,7 @@ async function trial(dataSource: DataSource, qr: QueryRunner): Promise<Generated
   if (plan.unregister.length) await run(note, deleteRegistrySql(registry, plan.unregister));
   if (entries.length) await run(note, upsertRegistrySql(registry, entries));
 
-  // 6. down(), computed from the two catalog states, then checked by running it.
+  // 7. down(), computed from the two catalog states (trigger changes undone first), then checked by running it.
   const after = await readDatabaseState(qr, registry);
   const rebuilt = new Set([...broken.keys()]);
   const changedInPlace = new Set<string>();
@@ -130,7 +154,10 @@ async function trial(dataSource: DataSource, qr: QueryRunner): Promise<Generated
     if (['create', 'replace', 'drop', 'restore'].includes(step.action)) rebuilt.add(key);
     else changedInPlace.add(key);
   }
-  const down = downStatements({ before, after, rebuilt, changedInPlace, tableDown, registry, defaultSchema });
+  const down = [
+    ...triggerUndo,
+    ...downStatements({ before, after, rebuilt, changedInPlace, tableDown, registry, defaultSchema }),
+  ];
   await checkDown(qr, down, before, registry);
   return { up, down };
 }
@@ -168,13 +195,16 @@ async function checkDown(
  * make, with a down() that restores the catalog exactly. Changes nothing (a trial run in a transaction
  * that is rolled back). Returns undefined when there is nothing to do.
  */
-export async function generateMigrationStatements(dataSource: DataSource): Promise<GeneratedStatements | undefined> {
+export async function generateMigrationStatements(
+  dataSource: DataSource,
+  options: GenerateOptions = {},
+): Promise<GeneratedStatements | undefined> {
   const qr = dataSource.createQueryRunner();
   try {
     await qr.connect();
     await qr.startTransaction();
     try {
-      return await trial(dataSource, qr);
+      return await trial(dataSource, qr, options);
     } finally {
       await qr.rollbackTransaction();
     }
@@ -200,9 +230,9 @@ export interface GeneratedMigration extends GeneratedStatements {
  */
 export async function generateMigration(
   dataSource: DataSource,
-  options: { name: string; timestamp?: number },
+  options: GenerateOptions & { name: string; timestamp?: number },
 ): Promise<GeneratedMigration | undefined> {
-  const statements = await generateMigrationStatements(dataSource);
+  const statements = await generateMigrationStatements(dataSource, options);
   if (!statements) return undefined;
   const timestamp = options.timestamp ?? Date.now();
   return {

@@ -35,6 +35,8 @@ export function stateDifferences(before: DatabaseState, after: DatabaseState): s
       if (JSON.stringify(x) !== JSON.stringify(y))
         out.push(`${displayName(a)}: ${field} ${JSON.stringify(x)} became ${JSON.stringify(y)}`);
   }
+  if (before.autoRefreshTriggers !== after.autoRefreshTriggers)
+    out.push(`the auto-refresh triggers ${before.autoRefreshTriggers ? 'are gone' : 'were not there before'}`);
   if (before.registryExists !== after.registryExists)
     out.push(`the registry table ${before.registryExists ? 'is missing' : 'was not there before'}`);
   const rows = (s: DatabaseState) =>

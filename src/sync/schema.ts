@@ -2,7 +2,12 @@
 // in the way of a table change dropped first and put back after.
 import type { DataSource, QueryRunner } from 'typeorm';
 import { readDatabaseState, type DatabaseState } from '../catalog/reader';
-import { CURRENT_SCHEMA_QUERY, SYNC_LOCK_QUERY, TABLE_DESCENDANTS_QUERY } from '../catalog/queries';
+import {
+  AUTO_REFRESH_TRIGGERS_QUERY,
+  CURRENT_SCHEMA_QUERY,
+  SYNC_LOCK_QUERY,
+  TABLE_DESCENDANTS_QUERY,
+} from '../catalog/queries';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { restoreStatements, accessStatements } from '../ddl/restore';
 import { createViewStatements, dropViewSql } from '../ddl/statements';
@@ -19,6 +24,11 @@ export type { RebuiltView } from './schema-plan';
 export interface SchemaSyncOptions {
   /** Passed to the view sync: drop views this library created that are no longer declared. Default: true. */
   dropUndeclared?: boolean;
+  /**
+   * Passed to the view sync. By default, auto-refresh triggers present before TypeORM's changes are kept
+   * current after them (a table TypeORM re-creates gets its trigger back).
+   */
+  autoRefreshTriggers?: boolean;
 }
 
 export interface SchemaSyncResult {
@@ -111,6 +121,12 @@ async function run(
     state = await readDatabaseState(queryRunner, registryOf(dataSource));
     rebuilt = planSchemaChange(changes, state, definitions).views;
   }
+  // Read before TypeORM's statements: a table it drops and re-creates loses its trigger.
+  const triggersBefore =
+    options.autoRefreshTriggers === undefined &&
+    pending.length > 0 &&
+    (state?.autoRefreshTriggers ??
+      ((await queryRunner.query(AUTO_REFRESH_TRIGGERS_QUERY)) as { present: boolean }[])[0]?.present === true);
   for (const view of [...rebuilt].reverse()) await queryRunner.query(dropViewSql(view));
   await ensureMetadataTable(builder, queryRunner, pending, dataSource);
   for (const q of pending) {
@@ -134,6 +150,7 @@ async function run(
     }
   const views = await syncInTransaction(dataSource, queryRunner, definitions, {
     dropUndeclared: options.dropUndeclared ?? true,
+    autoRefreshTriggers: options.autoRefreshTriggers ?? (triggersBefore || undefined),
   });
   return { tableStatements: pending.map((q) => q.query), changedTables, rebuiltViews: rebuilt, views };
 }

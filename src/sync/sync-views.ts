@@ -14,6 +14,7 @@ import { isPgViewError, SyncError, ViewDeclarationError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
 import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../metadata/target';
+import { planAutoRefreshTriggers, type TriggerChanges } from '../refresh/auto/triggers';
 import { declaredHash } from './compare';
 import { planSync, viewsToProbe, type PlanStep } from './plan';
 import { runProbes } from './probe';
@@ -26,6 +27,13 @@ export interface SyncOptions {
    * Set false when several DataSources with different entity lists share one database. Default: true.
    */
   dropUndeclared?: boolean;
+  /**
+   * Keep the statement-level triggers of the auto-refresh `triggers` source current: one on every table an
+   * auto-refreshed view reads, none elsewhere (none removed when `dropUndeclared` is false). Default: only
+   * when some table already carries one (they were installed once, e.g. by
+   * `enableAutoRefresh({ source: 'triggers' })`); `true` installs them; `false` leaves them alone.
+   */
+  autoRefreshTriggers?: boolean;
 }
 
 export interface SyncResult {
@@ -37,6 +45,8 @@ export interface SyncResult {
   readonly unchanged: readonly QualifiedName[];
   /** Views dropped because they were created by us and are no longer declared. */
   readonly dropped: readonly QualifiedName[];
+  /** Auto-refresh triggers added and removed (see `autoRefreshTriggers`; not worked out in a dry run). */
+  readonly triggers: TriggerChanges;
   /** Round trips to the database, catalog reads and probes included (BEGIN/COMMIT excluded). */
   readonly queries: number;
 }
@@ -145,14 +155,16 @@ export async function syncInTransaction(
       (s) => s.action === 'drop' && plan.unregister.some((u) => u.schema === s.view.schema && u.name === s.view.name),
     )
     .map((s) => ({ schema: s.view.schema, name: s.view.name }));
-  const result = (executed: boolean): SyncResult => ({
+  const result = (executed: boolean, triggers: TriggerChanges = { installed: [], removed: [] }): SyncResult => ({
     steps: plan.steps,
     executed,
     unchanged: plan.unchanged,
     dropped,
+    triggers,
     queries: db.count,
   });
   if (options.dryRun) return result(false);
+  const keepTriggers = options.autoRefreshTriggers ?? state.autoRefreshTriggers;
 
   for (const [i, step] of plan.steps.entries()) {
     try {
@@ -166,7 +178,17 @@ export async function syncInTransaction(
   if ((entries.length || plan.unregister.length) && !state.registryExists) await db.query(createRegistrySql(registry));
   if (plan.unregister.length) await db.query(deleteRegistrySql(registry, plan.unregister));
   if (entries.length) await db.query(upsertRegistrySql(registry, entries));
-  return result(true);
+  if (!keepTriggers) return result(true);
+  // After the views: the tables to watch are found through the catalog, new views included.
+  const query = (sql: string, parameters?: unknown[]) => db.query(sql, parameters);
+  const triggers = await planAutoRefreshTriggers(
+    query,
+    definitions,
+    defaultSchemaOf(dataSource),
+    options.dropUndeclared ?? true,
+  );
+  for (const sql of triggers.statements) await db.query(sql);
+  return result(true, { installed: triggers.installed, removed: triggers.removed });
 }
 
 /**

@@ -4,6 +4,7 @@
 // message. Partitions and inheritance children get their own trigger, because a statement that targets a
 // partition directly fires that partition's triggers, not the parent's.
 import type { DataSource } from 'typeorm';
+import { AUTO_REFRESH_TRIGGER_NAME } from '../../catalog/queries';
 import { qualifiedName, quoteIdentifier, relationKey, type QualifiedName } from '../../ddl/identifiers';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
@@ -13,7 +14,7 @@ import { loadWatchGraph } from './graph';
 /** The LISTEN/NOTIFY channel; each payload is a JSON array `["schema", "table"]`. */
 export const NOTIFY_CHANNEL = 'typeorm_pgview_changes';
 /** The name of the trigger on every watched table. */
-export const TRIGGER_NAME = 'typeorm_pgview_auto_refresh';
+export const TRIGGER_NAME = AUTO_REFRESH_TRIGGER_NAME;
 /** The trigger function, created in the DataSource's default schema. */
 export const TRIGGER_FUNCTION_NAME = 'typeorm_pgview_notify_change';
 
@@ -68,7 +69,7 @@ export interface TriggerChanges {
   readonly removed: readonly QualifiedName[];
 }
 
-type Query = (sql: string, parameters?: unknown[]) => Promise<unknown>;
+export type Query = (sql: string, parameters?: unknown[]) => Promise<unknown>;
 
 /** Tables the given views watch that can carry a trigger, partitions and children included. */
 export async function watchedTables(query: Query, definitions: readonly ViewDefinition[]): Promise<QualifiedName[]> {
@@ -80,10 +81,60 @@ export async function watchedTables(query: Query, definitions: readonly ViewDefi
   return rows.map((r) => ({ schema: r.schema, name: r.name }));
 }
 
+/** `DROP FUNCTION` of the trigger function (pure). */
+export function dropNotifyFunctionSql(schema: string): string {
+  return `DROP FUNCTION IF EXISTS ${qualifiedName({ schema, name: TRIGGER_FUNCTION_NAME })}()`;
+}
+
+/** What bringing the triggers up to date takes: the statements, and the statements that undo them. */
+export interface TriggerPlan extends TriggerChanges {
+  readonly statements: readonly string[];
+  /** In the order to run them (for a migration's down()). */
+  readonly undo: readonly string[];
+}
+
+/**
+ * Works out, from the catalog, the trigger changes that make the set of tables carrying our trigger equal
+ * to the tables the given views watch (`prune: false`: only add). Reads only; the caller runs `statements`.
+ */
+export async function planAutoRefreshTriggers(
+  query: Query,
+  definitions: readonly ViewDefinition[],
+  functionSchema: string,
+  prune = true,
+): Promise<TriggerPlan> {
+  const wanted = await watchedTables(query, definitions);
+  const present = (await query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[];
+  const presentKeys = new Set(present.map(relationKey));
+  const wantedKeys = new Set(wanted.map(relationKey));
+  const installed = wanted.filter((t) => !presentKeys.has(relationKey(t))).map((t) => ({ ...t }));
+  const removed = prune ? present.filter((t) => !wantedKeys.has(relationKey(t))).map((t) => ({ ...t })) : [];
+  if (installed.length === 0 && removed.length === 0) return { installed, removed, statements: [], undo: [] };
+  const [fn] = (await query('SELECT to_regprocedure($1) IS NOT NULL AS present', [
+    `${qualifiedName({ schema: functionSchema, name: TRIGGER_FUNCTION_NAME })}()`,
+  ])) as { present: boolean }[];
+  const newFunction = installed.length > 0 && !fn?.present;
+  return {
+    installed,
+    removed,
+    statements: [
+      ...(installed.length > 0 ? [notifyFunctionSql(functionSchema)] : []),
+      ...installed.map((t) => createTriggerSql(t, functionSchema)),
+      ...removed.map(dropTriggerSql),
+    ],
+    undo: [
+      ...removed.map((t) => createTriggerSql(t, functionSchema)),
+      ...installed.map(dropTriggerSql),
+      ...(newFunction ? [dropNotifyFunctionSql(functionSchema)] : []),
+    ],
+  };
+}
+
 /**
  * Installs (or brings up to date) the notify triggers the `triggers` auto-refresh source needs: the
  * function, and a statement-level trigger on every table an auto-refreshed view reads. Idempotent; runs
  * in one transaction (a savepoint inside the caller's), so a migration can call it with its query runner.
+ * `syncViews` and generated migrations keep the triggers current once some table carries one.
  *
  * @example
  * // in a migration's up(): await installAutoRefreshTriggers(queryRunner);
@@ -98,19 +149,9 @@ export async function installAutoRefreshTriggers(
   return withQueryRunner(target, (queryRunner) =>
     inTransaction(queryRunner, async () => {
       const query: Query = (sql, p) => queryRunner.query(sql, p);
-      const wanted = await watchedTables(query, definitions);
-      const present = (await query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[];
-      const presentKeys = new Set(present.map(relationKey));
-      const wantedKeys = new Set(wanted.map(relationKey));
-      const installed = wanted.filter((t) => !presentKeys.has(relationKey(t)));
-      const removed = options.prune === false ? [] : present.filter((t) => !wantedKeys.has(relationKey(t)));
-      if (installed.length > 0) await query(notifyFunctionSql(schema));
-      for (const table of installed) await query(createTriggerSql(table, schema));
-      for (const table of removed) await query(dropTriggerSql(table));
-      return {
-        installed: installed.map((t) => ({ schema: t.schema, name: t.name })),
-        removed: removed.map((t) => ({ schema: t.schema, name: t.name })),
-      };
+      const plan = await planAutoRefreshTriggers(query, definitions, schema, options.prune !== false);
+      for (const sql of plan.statements) await query(sql);
+      return { installed: plan.installed, removed: plan.removed };
     }),
   );
 }
@@ -125,7 +166,7 @@ export async function removeAutoRefreshTriggers(target: Target): Promise<Trigger
     inTransaction(queryRunner, async () => {
       const present = (await queryRunner.query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[];
       for (const table of present) await queryRunner.query(dropTriggerSql(table));
-      await queryRunner.query(`DROP FUNCTION IF EXISTS ${qualifiedName({ schema, name: TRIGGER_FUNCTION_NAME })}()`);
+      await queryRunner.query(dropNotifyFunctionSql(schema));
       return { installed: [], removed: present.map((t) => ({ schema: t.schema, name: t.name })) };
     }),
   );

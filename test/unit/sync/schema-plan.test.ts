@@ -34,6 +34,7 @@ const stateOf = (views: CatalogView[], edges: DependencyEdge[]): DatabaseState =
   indexes: new Map(),
   edges,
   registryExists: false,
+  autoRefreshTriggers: false,
   registry: new Map(),
 });
 
