@@ -1,8 +1,7 @@
-// Pagila: views the library did not create, over a partitioned table. The payment entity matches Pagila's
-// table exactly (TypeORM's schema builder then has nothing to do) except for the precision of `amount`.
+// Pagila: views the library did not create, over a partitioned table, and payment.amount retyped through
+// an entity (test/fixtures/pagila-payment.ts).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import {
   getDependencyDiagram,
   getDependencyOrder,
@@ -10,26 +9,11 @@ import {
   getViewDependencies,
   synchronizeSchema,
 } from '../../src';
+import { paymentEntity } from '../fixtures/pagila-payment';
 import { useTestDatabase } from '../support/database';
 import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from '../support/pagila';
 
 const db = useTestDatabase({ template: pagilaTemplate });
-
-function paymentEntity(precision: number) {
-  @Entity({ name: 'payment' })
-  class Payment {
-    // Declared as generated so TypeORM keeps Pagila's payment_payment_id_seq default (the partitions use it too).
-    @PrimaryGeneratedColumn('increment', { name: 'payment_id', primaryKeyConstraintName: 'payment_pkey' })
-    paymentId!: number;
-    @PrimaryColumn('timestamp with time zone', { name: 'payment_date', primaryKeyConstraintName: 'payment_pkey' })
-    paymentDate!: Date;
-    @Column('integer', { name: 'customer_id' }) customerId!: number;
-    @Column('integer', { name: 'staff_id' }) staffId!: number;
-    @Column('integer', { name: 'rental_id' }) rentalId!: number;
-    @Column('numeric', { precision, scale: 2 }) amount!: string;
-  }
-  return Payment;
-}
 
 const ALL_VIEWS = [...PAGILA_VIEWS, PAGILA_MATVIEW];
 
