@@ -65,7 +65,11 @@ export class RefreshScheduler {
   private epoch = 0;
   /** The highest target of the flushes running: batches up to it run at once, later ones keep their window. */
   private flushTarget = -1;
-  private readonly failedDuringFlush = new Set<string>();
+  /**
+   * Views whose refresh failed while flushes ran, with the highest flush target at that moment: those
+   * flushes neither wait for them nor run them again; a flush called later (a higher target) does.
+   */
+  private readonly failedDuringFlush = new Map<string, number>();
   private idleWaiters: { target: number; resolve: () => void }[] = [];
 
   constructor(private readonly hooks: SchedulerHooks) {}
@@ -121,11 +125,21 @@ export class RefreshScheduler {
     }
   }
 
+  /** Whether `view` failed during a flush whose target is `target` or later (that flush gives up on it). */
+  private failedFor(view: string, target: number): boolean {
+    return (this.failedDuringFlush.get(view) ?? -1) >= target;
+  }
+
+  /** Whether `batch` of `view` belongs to a running flush: it runs at once and holds that flush. */
+  private flushing(view: string, batch: Batch): boolean {
+    return this.flushes > 0 && batch.epoch <= this.flushTarget && !this.failedFor(view, this.flushTarget);
+  }
+
   /** Work of epoch `target` or earlier still pending (and not failed during a flush) or running. */
   private busyUpTo(target: number): boolean {
     for (const [view, s] of this.states) {
       if (s.inFlight && s.inFlightEpoch <= target) return true;
-      if (s.pending && s.pending.epoch <= target && !this.failedDuringFlush.has(view)) return true;
+      if (s.pending && s.pending.epoch <= target && !this.failedFor(view, target)) return true;
     }
     return false;
   }
@@ -154,7 +168,7 @@ export class RefreshScheduler {
   /** When the refresh of `batch` is due: its window, or now in a flush; not before a lock wait or backoff. */
   private dueAt(view: string, state: ViewState, batch: Batch, now: number): number {
     const { debounceMs, maxWaitMs } = this.hooks.timing(view);
-    const flushing = this.flushes > 0 && batch.epoch <= this.flushTarget && !this.failedDuringFlush.has(view);
+    const flushing = this.flushing(view, batch);
     const settled = flushing ? now : Math.min(batch.lastAt + debounceMs, batch.firstAt + maxWaitMs);
     return flushing && !state.lockBusy ? now : Math.max(settled, state.notBefore);
   }
@@ -166,7 +180,8 @@ export class RefreshScheduler {
    * back for good. A failing upstream view does not hold others back.
    */
   private blockedBy(view: string, batch: Batch, now: number): boolean {
-    const deadline = batch.firstAt + this.hooks.timing(view).maxWaitMs;
+    // In a flush, this view's window ends now: upstream work not due yet (changes after the call) waits.
+    const deadline = this.flushing(view, batch) ? now : batch.firstAt + this.hooks.timing(view).maxWaitMs;
     for (const up of this.hooks.upstream(view)) {
       const s = this.states.get(up);
       if (s?.inFlight) {
@@ -219,7 +234,7 @@ export class RefreshScheduler {
       // window rather than waiting out the backoff, but steady writes cannot retry a broken view back to
       // back either: at most once per maxWaitMs, like a healthy view.
       if (state.pending) state.pending.firstAt = performance.now();
-      if (this.flushes > 0) this.failedDuringFlush.add(view);
+      if (this.flushes > 0) this.failedDuringFlush.set(view, this.flushTarget);
       this.safely(() => this.hooks.failed(view, batch, error, state.failures, wait));
       return;
     }

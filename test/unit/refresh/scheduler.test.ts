@@ -621,6 +621,57 @@ describe('flush', () => {
     ]);
   });
 
+  it('does not hold a downstream view pending at the call back for upstream changes made after it', async () => {
+    const s = setup({ reads: { down: ['up'] } }); // debounce 50, maximum wait 200
+    s.script('up', takes(30), takes(30));
+    s.script('down', takes(30), takes(30));
+    s.mark('up', ['t']);
+    s.mark('down', ['t']);
+    await s.advance(10);
+    const flushed = s.track(s.scheduler.flush());
+    await s.advance(5);
+    s.mark('up', ['t2']); // after the call: keeps its window
+    s.mark('down', ['t2']);
+    await s.advance(55);
+    expect(flushed.done).toBe(true); // up 10-40, then down 40-70
+    expect(s.runs.slice(0, 2).map((r) => [r.view, r.at, r.tables])).toEqual([
+      ['up', 10, ['t']],
+      ['down', 40, ['t', 't2', 'up']],
+    ]);
+    await s.advance(500);
+    expect(at(s.runs).slice(2)).toEqual([
+      ['up', 65], // t2, by its debounce
+      ['down', 145], // stale again after up's refresh ended at 95: its own debounce
+    ]);
+  });
+
+  it('a flush called while an earlier one runs retries a view that failed during the earlier one', async () => {
+    const s = setup();
+    const w = held();
+    s.script('w', w.script);
+    s.script('v', fail('broken'));
+    s.mark('v', ['a']);
+    s.mark('w', ['b']);
+    const first = s.track(s.scheduler.flush()); // v fails at 0; w keeps running
+    await s.advance(10);
+    s.mark('v', ['fix']);
+    const second = s.track(s.scheduler.flush()); // at 10: v's change came before this call
+    await s.advance(0);
+    expect(at(s.runs)).toEqual([
+      ['v', 0],
+      ['w', 0],
+      ['v', 10],
+    ]);
+    expect(second.done).toBe(false); // it waits for w too: w's change also came before its call
+    w.finish();
+    await s.advance(0);
+    expect([first.done, second.done]).toEqual([true, true]);
+    expect(s.refreshes.map((r) => [r.view, r.at, r.tables])).toEqual([
+      ['v', 10, ['a', 'fix']],
+      ['w', 10, ['b']],
+    ]);
+  });
+
   it('resolves when the scheduler is stopped meanwhile', async () => {
     const s = setup();
     const v = held();
