@@ -1,6 +1,6 @@
 // Scenario 5, several application processes: the same commits written by one process, then spread over 4
 // OS processes that each run auto-refresh (bench/lib/writer-process.ts). Measured: REFRESH runs summed over
-// the processes, staleness after the last commit, and whether the view equals its query at the end.
+// the processes, staleness after the last commit, and whether the view caught up with every commit without a flush().
 // Also run for reference: 4 processes with `coordinate: false` (each refreshes for its own commits) and 4
 // processes on the triggers source (each process hears every commit).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -37,6 +37,8 @@ const CASES: readonly Case[] = [
   { id: 'four-triggers', label: "4 processes, source: 'triggers'", processes: 4, source: 'triggers', coordinate: true },
 ];
 const CONCURRENCY = 8;
+/** How long after the last commit the view may take to show every commit without a flush (10x maxWaitMs). */
+const CATCH_UP_MS = 5000;
 
 /** A writer process, spoken to one line at a time. */
 class Writer {
@@ -112,14 +114,18 @@ async function runCase(
       active.map((w) => w.send(`write ${each} ${CONCURRENCY / c.processes}`, 'written')),
     );
     const lastCommit = Math.max(...written.map(([at]) => Number(at)));
-    // Polled from when every writer reported: an upper bound of the staleness if the first poll sees it.
-    while ((await rowsInView(reader)) !== expectedRows) {
-      if (epochMs() - lastCommit > 60_000) throw new Error(`${c.label}: the view never counted ${expectedRows} rows`);
+    // Polled from when every writer reported (an upper bound of the staleness if the first poll sees it),
+    // before any flush(): auto-refresh alone must bring the view up to every commit, within CATCH_UP_MS.
+    let current = false;
+    while (epochMs() - lastCommit < CATCH_UP_MS) {
+      if ((await rowsInView(reader)) === expectedRows) {
+        current = Boolean((await reader.query(VIEW_IS_CURRENT_QUERY)).rows[0].current);
+        break;
+      }
       await sleep(2);
     }
-    const stalenessMs = epochMs() - lastCommit;
+    const stalenessMs = current ? epochMs() - lastCommit : NaN;
     const flushed = await Promise.all(active.map((w) => w.send('flush', 'flushed')));
-    const current = Boolean((await reader.query(VIEW_IS_CURRENT_QUERY)).rows[0].current);
     for (const w of active) await w.send('disable', 'disabled');
     return {
       refreshes: flushed.reduce((sum, [n]) => sum + Number(n), 0),
@@ -162,7 +168,12 @@ export async function multiProcess(quick: boolean): Promise<ScenarioResult> {
     if (ds?.isInitialized) await ds.destroy();
     await db.drop();
   }
-  const of = (c: Case, key: 'refreshes' | 'stalenessMs' | 'commitsCoalesced') => results.get(c.id)!.map((m) => m[key]);
+  // A run whose view never caught up has no staleness (NaN): it is counted in the correctness row instead.
+  const of = (c: Case, key: 'refreshes' | 'stalenessMs' | 'commitsCoalesced') =>
+    results
+      .get(c.id)!
+      .map((m) => m[key])
+      .filter(Number.isFinite);
   const g = `${commits} commits, ${CONCURRENCY} concurrent writers`;
   const allCurrent = [...results.values()].flat().every((m) => m.current);
   const wrong = [...results.entries()].flatMap(([id, ms]) => (ms.some((m) => !m.current) ? [id] : []));
@@ -192,12 +203,12 @@ export async function multiProcess(quick: boolean): Promise<ScenarioResult> {
       ]),
       row({
         group: g,
-        metric: 'view equals its query after every run',
+        metric: `view equal to its query within ${CATCH_UP_MS / 1000} s of the last commit, no flush()`,
         unit: 'runs',
         baselineName: '',
         baseline: null,
         library: `${[...results.values()].flat().filter((m) => m.current).length} of ${reps * CASES.length}`,
-        target: 'correct after every run',
+        target: 'every run (no change lost)',
         met: allCurrent,
       }),
     ],
@@ -212,7 +223,9 @@ export async function multiProcess(quick: boolean): Promise<ScenarioResult> {
       `${reps} repetition(s) of each case, cases interleaved, over ${sourceRows / 1000}k source rows; each run writes ${commits} single-row save() commits, ${CONCURRENCY} at a time in total (the processes share them out), debounceMs ${MULTI_PROCESS_TIMING.debounceMs}, maxWaitMs ${MULTI_PROCESS_TIMING.maxWaitMs}.`,
       'Refreshes are the refresh events of every process, summed; a process whose changes another process already refreshed skips its own (coordinate: true).',
       'Staleness is from the last commit of any process until a reader sees every row; the reader starts when all writers have reported, so a view already current at the first poll gives an upper bound.',
-      ...(wrong.length ? [`View NOT equal to its query after a run in: ${wrong.join(', ')}.`] : []),
+      ...(wrong.length
+        ? [`The view did NOT catch up with every commit within ${CATCH_UP_MS} ms in: ${wrong.join(', ')}.`]
+        : []),
     ],
   };
 }
