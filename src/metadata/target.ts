@@ -69,3 +69,24 @@ export async function inTransaction<T>(queryRunner: QueryRunner, fn: () => Promi
     throw error;
   }
 }
+
+/**
+ * Runs `fn` in a transaction (a savepoint inside the caller's) that is always rolled back: for dry runs,
+ * which do the work to see what it would be and keep none of it.
+ */
+export async function inRolledBackTransaction<T>(queryRunner: QueryRunner, fn: () => Promise<T>): Promise<T> {
+  if (queryRunner.isTransactionActive) {
+    await queryRunner.query('SAVEPOINT typeorm_pgview_dry_run');
+    try {
+      return await fn();
+    } finally {
+      await queryRunner.query('ROLLBACK TO SAVEPOINT typeorm_pgview_dry_run');
+    }
+  }
+  await queryRunner.startTransaction();
+  try {
+    return await fn();
+  } finally {
+    await queryRunner.rollbackTransaction();
+  }
+}

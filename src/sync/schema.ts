@@ -14,7 +14,7 @@ import { createViewStatements, dropViewSql } from '../ddl/statements';
 import { isPgViewError, SyncError } from '../errors';
 import { collectViews } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
-import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../metadata/target';
+import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../metadata/target';
 import { planSchemaChange, type RebuiltView } from './schema-plan';
 import { collidesWithViews, tableChanges, type TableChange } from './schema-statements';
 import { registryOf, syncInTransaction, type SyncResult } from './sync-views';
@@ -29,9 +29,16 @@ export interface SchemaSyncOptions {
    * current after them (a table TypeORM re-creates gets its trigger back).
    */
   autoRefreshTriggers?: boolean;
+  /**
+   * Do it all in a transaction that is rolled back, and return what it did: TypeORM's statements, the views
+   * rebuilt, the view sync. Nothing changes. Default: false.
+   */
+  dryRun?: boolean;
 }
 
 export interface SchemaSyncResult {
+  /** False for a dry run: everything below happened in a transaction that was rolled back. */
+  readonly executed: boolean;
   /** TypeORM's schema statements, in the order they ran. */
   readonly tableStatements: readonly string[];
   /** Tables whose changes collide with views (a dropped or retyped column, a dropped table). */
@@ -152,7 +159,14 @@ async function run(
     dropUndeclared: options.dropUndeclared ?? true,
     autoRefreshTriggers: options.autoRefreshTriggers ?? (triggersBefore || undefined),
   });
-  return { tableStatements: pending.map((q) => q.query), changedTables, rebuiltViews: rebuilt, views };
+  const executed = !options.dryRun;
+  return {
+    executed,
+    tableStatements: pending.map((q) => q.query),
+    changedTables,
+    rebuiltViews: rebuilt,
+    views: { ...views, executed },
+  };
 }
 
 /**
@@ -191,7 +205,8 @@ export async function synchronizeSchema(target: Target, options: SchemaSyncOptio
     const dataSource = dataSourceOf(queryRunner);
     const definitions = collectViews(dataSource);
     try {
-      return await inTransaction(queryRunner, () => run(dataSource, queryRunner, definitions, options));
+      const work = () => run(dataSource, queryRunner, definitions, options);
+      return await (options.dryRun ? inRolledBackTransaction(queryRunner, work) : inTransaction(queryRunner, work));
     } catch (error) {
       if (isPgViewError(error)) throw error;
       throw new SyncError(

@@ -13,7 +13,7 @@ import {
 import { isPgViewError, SyncError, ViewDeclarationError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
-import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../metadata/target';
+import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../metadata/target';
 import { planAutoRefreshTriggers, type TriggerChanges } from '../refresh/auto/triggers';
 import { declaredHash } from './compare';
 import { planSync, viewsToProbe, type PlanStep } from './plan';
@@ -208,7 +208,9 @@ export async function syncViews(target: Target, options: SyncOptions = {}): Prom
     try {
       if (options.dryRun) {
         // A dry run never writes, but probes need a transaction to roll back: use one and roll it back.
-        return await rollbackAfter(queryRunner, () => syncInTransaction(dataSource, queryRunner, definitions, options));
+        return await inRolledBackTransaction(queryRunner, () =>
+          syncInTransaction(dataSource, queryRunner, definitions, options),
+        );
       }
       return await inTransaction(queryRunner, () => syncInTransaction(dataSource, queryRunner, definitions, options));
     } catch (error) {
@@ -220,21 +222,4 @@ export async function syncViews(target: Target, options: SyncOptions = {}): Prom
       );
     }
   });
-}
-
-async function rollbackAfter<T>(queryRunner: QueryRunner, fn: () => Promise<T>): Promise<T> {
-  if (queryRunner.isTransactionActive) {
-    await queryRunner.query('SAVEPOINT typeorm_pgview_dry_run');
-    try {
-      return await fn();
-    } finally {
-      await queryRunner.query('ROLLBACK TO SAVEPOINT typeorm_pgview_dry_run');
-    }
-  }
-  await queryRunner.startTransaction();
-  try {
-    return await fn();
-  } finally {
-    await queryRunner.rollbackTransaction();
-  }
 }

@@ -120,7 +120,28 @@ describe('synchronizeSchema', () => {
     const v2 = await db.connect({ entities: [InvoiceV2, InvoiceLines, InvoiceTotals] });
     await expect(v2.synchronize()).rejects.toThrow(/cannot alter type of a column used by a view or rule/);
 
+    // A dry run does it all and keeps none of it: the same result, and the catalog as it was.
+    const catalog = () =>
+      db.query(`SELECT c.relname, c.relkind, pg_get_viewdef(c.oid) AS def,
+                       (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+                         WHERE attrelid = 'invoices'::regclass AND attname = 'amount') AS amount
+                  FROM pg_class c WHERE c.relkind IN ('v', 'm') AND c.relnamespace IN ('public'::regnamespace, 'reports'::regnamespace)
+                 ORDER BY 1`);
+    const catalogBefore = await catalog();
+    const dry = await synchronizeSchema(v2, { dryRun: true });
+    expect(dry.executed).toBe(false);
+    expect(dry.views.executed).toBe(false);
+    expect(await catalog()).toEqual(catalogBefore);
+    expect(catalogBefore[0]).toMatchObject({ amount: 'numeric(10,2)' });
+
     const result = await synchronizeSchema(v2);
+    expect(result.executed).toBe(true);
+    expect([dry.tableStatements, dry.changedTables, dry.rebuiltViews, dry.views.steps]).toEqual([
+      result.tableStatements,
+      result.changedTables,
+      result.rebuiltViews,
+      result.views.steps,
+    ]);
     expect(result.tableStatements).toEqual(['ALTER TABLE "invoices" ALTER COLUMN "amount" TYPE numeric(14,4)']);
     expect(result.changedTables).toEqual([{ schema: 'public', name: 'invoices' }]);
     expect(result.rebuiltViews.map((v) => [v.name, v.managed, v.reason])).toEqual([
