@@ -180,9 +180,8 @@ export async function syncInTransaction(
   if (entries.length) await db.query(upsertRegistrySql(registry, entries));
   if (!keepTriggers) return result(true);
   // After the views: the tables to watch are found through the catalog, new views included.
-  const query = (sql: string, parameters?: unknown[]) => db.query(sql, parameters);
   const triggers = await planAutoRefreshTriggers(
-    query,
+    (sql, parameters) => db.query(sql, parameters),
     definitions,
     defaultSchemaOf(dataSource),
     options.dropUndeclared ?? true,

@@ -94,7 +94,7 @@ export class RefreshScheduler {
     for (const down of this.hooks.downstream(view)) if (this.states.get(down)?.pending) this.pump(down);
   }
 
-  /** True while some view has pending or running work (what `flush` waits for). */
+  /** True while some view has a refresh running, or pending work that no running flush gave up on. */
   get busy(): boolean {
     for (const [view, s] of this.states)
       if (s.inFlight || (s.pending && !this.failedDuringFlush.has(view))) return true;

@@ -172,16 +172,10 @@ export async function removeAutoRefreshTriggers(target: Target): Promise<Trigger
   );
 }
 
-/** Used by the engine: installs only when some watched table lacks the trigger (no DDL otherwise). */
-export async function ensureAutoRefreshTriggers(
+/** Used by the engine: adds the missing triggers, removes none (no DDL when all are present). */
+export function ensureAutoRefreshTriggers(
   dataSource: DataSource,
   definitions: readonly ViewDefinition[],
 ): Promise<TriggerChanges> {
-  const query: Query = (sql, p) => dataSource.query(sql, p);
-  const wanted = await watchedTables(query, definitions);
-  const present = new Set(
-    ((await query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[]).map(relationKey),
-  );
-  if (wanted.every((t) => present.has(relationKey(t)))) return { installed: [], removed: [] };
   return installAutoRefreshTriggers(dataSource, { definitions, prune: false });
 }
