@@ -17,6 +17,7 @@ export default tseslint.config(
         __dirname: 'readonly',
         console: 'readonly',
         setTimeout: 'readonly',
+        clearTimeout: 'readonly',
         globalThis: 'readonly',
       },
     },

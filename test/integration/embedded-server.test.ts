@@ -1,0 +1,69 @@
+// The embedded PostgreSQL behind `npm test` and `npm run demo` when DATABASE_URL is unset. As root, the
+// server runs as another user, who cannot reach binaries inside a checkout under a mode-700 folder (a clone in
+// /root or in a `mktemp -d` folder): those binaries must be copied where that user can run them.
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+interface EmbeddedServer {
+  url: string;
+  dir: string;
+  binDir: string;
+  user?: string;
+  stop(): Promise<void>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const server = require('../../scripts/postgres-server') as {
+  startEmbeddedPostgres(options?: { nativeDir?: string }): Promise<EmbeddedServer>;
+  locateBinaries(): { nativeDir: string };
+};
+
+const asRoot = process.getuid?.() === 0;
+const privateDirs: string[] = [];
+function privateDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgview-private-'));
+  chmodSync(dir, 0o700);
+  privateDirs.push(dir);
+  return dir;
+}
+afterAll(() => privateDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+it('starts from binaries inside a mode-700 folder, and removes what it made when stopped', async () => {
+  const nativeDir = path.join(privateDir(), 'checkout', 'native');
+  cpSync(server.locateBinaries().nativeDir, nativeDir, { recursive: true, verbatimSymlinks: true });
+  const pg = await server.startEmbeddedPostgres({ nativeDir });
+  try {
+    // As root the server runs as another user, from a copy it can reach; as anyone else, from where it is.
+    expect(pg.user).toEqual(asRoot ? expect.stringMatching(/^(postgres|nobody)$/) : undefined);
+    expect(pg.binDir.startsWith(nativeDir)).toBe(!asRoot);
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    const { rows } = await client.query<{ answer: number }>('SELECT 6 * 7 AS answer');
+    await client.end();
+    expect(rows).toEqual([{ answer: 42 }]);
+  } finally {
+    await pg.stop();
+  }
+  expect(existsSync(pg.dir)).toBe(false);
+  if (asRoot) expect(existsSync(pg.binDir)).toBe(false);
+});
+
+it('a server that cannot start is one error carrying the server output, not a crash', async () => {
+  const bin = path.join(privateDir(), 'native', 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(path.join(bin, 'postgres'), '#!/bin/sh\necho "postgres (PostgreSQL) 0"\n', { mode: 0o755 });
+  writeFileSync(path.join(bin, 'initdb'), '#!/bin/sh\necho "initdb: broken on purpose" >&2\nexit 3\n', {
+    mode: 0o755,
+  });
+  await expect(server.startEmbeddedPostgres({ nativeDir: path.dirname(bin) })).rejects.toThrow(
+    /embedded PostgreSQL failed to start: initdb exited with code 3[^]*Set DATABASE_URL[^]*--- server log ---\ninitdb: broken on purpose/,
+  );
+});
+
+it('names the missing binaries and the fix', async () => {
+  const nativeDir = path.join(privateDir(), 'nothing-here');
+  await expect(server.startEmbeddedPostgres({ nativeDir })).rejects.toThrow(
+    `embedded PostgreSQL: no postgres binary in ${path.join(nativeDir, 'bin')}. Run npm install.`,
+  );
+});
