@@ -1,9 +1,12 @@
 'use strict';
+// `npm test`: every test the repository owns, and nothing read from outside it. The Pagila tests read a
+// third-party corpus beside the checkout and have their own command (jest.pagila.config.js, npm run test:pagila).
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/pagila/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   globalSetup: '<rootDir>/test/harness/global-setup.js',
   globalTeardown: '<rootDir>/test/harness/global-teardown.js',

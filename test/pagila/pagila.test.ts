@@ -1,5 +1,5 @@
 import { useTestDatabase } from '../support/database';
-import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from '../support/pagila';
+import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from './support/pagila';
 
 const db = useTestDatabase({ template: pagilaTemplate });
 

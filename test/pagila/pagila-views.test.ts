@@ -2,8 +2,8 @@
 // Pagila's tables and data, then queried and compared with what the original views returned.
 import { refreshMaterializedView, syncViews } from '../../src';
 import { useTestDatabase } from '../support/database';
-import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from '../support/pagila';
-import { RentalByCategory, SalesByStore, pagilaViewEntities } from '../fixtures/pagila-views';
+import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from './support/pagila';
+import { RentalByCategory, SalesByStore, pagilaViewEntities } from './support/pagila-views';
 
 const db = useTestDatabase({ template: pagilaTemplate });
 const ALL = [...PAGILA_VIEWS, PAGILA_MATVIEW];

@@ -9,10 +9,10 @@ import type { MigrationInterface } from 'typeorm';
 import { ViewColumn } from 'typeorm';
 import { generateMigrationStatements, MaterializedView, PgView, syncViews } from '../../src';
 import { generateAndLoad } from '../fixtures/migrations/load';
-import { paymentEntity } from '../fixtures/pagila-payment';
-import { pagilaViewEntities, pagilaViewSql, RentalByCategory, StaffList } from '../fixtures/pagila-views';
+import { paymentEntity } from './support/pagila-payment';
+import { pagilaViewEntities, pagilaViewSql, RentalByCategory, StaffList } from './support/pagila-views';
 import { useTestDatabase } from '../support/database';
-import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from '../support/pagila';
+import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from './support/pagila';
 
 const db = useTestDatabase({ template: pagilaTemplate });
 const dir = mkdtempSync(path.join(tmpdir(), 'pgview-pagila-migrations-'));

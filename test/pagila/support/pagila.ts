@@ -1,13 +1,13 @@
-// Loads the Pagila sample database (../shared/fixtures/pagila), our real-world fixture, without psql:
+// Loads the Pagila sample database (PAGILA_DIR, default ../shared/fixtures/pagila beside the checkout), our real-world fixture, without psql:
 // the schema runs as one multi-statement query, the data file's COPY blocks are streamed with COPY FROM STDIN.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { createDatabase, dropDatabase, urlFor, withAdminClient } from './database';
+import { createDatabase, dropDatabase, urlFor, withAdminClient } from '../../support/database';
 
-export const PAGILA_DIR = process.env.PAGILA_DIR ?? path.resolve(__dirname, '../../../shared/fixtures/pagila');
+export const PAGILA_DIR = process.env.PAGILA_DIR ?? path.resolve(__dirname, '../../../../shared/fixtures/pagila');
 
 /** Pagila's seven plain views and its materialized view, as the fixture declares them. */
 export const PAGILA_VIEWS = [

@@ -9,9 +9,9 @@ import {
   getViewDependencies,
   synchronizeSchema,
 } from '../../src';
-import { paymentEntity } from '../fixtures/pagila-payment';
+import { paymentEntity } from './support/pagila-payment';
 import { useTestDatabase } from '../support/database';
-import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from '../support/pagila';
+import { PAGILA_MATVIEW, PAGILA_VIEWS, pagilaTemplate } from './support/pagila';
 
 const db = useTestDatabase({ template: pagilaTemplate });
 
