@@ -36,6 +36,11 @@ export function displayName(relation: QualifiedName): string {
   return `${relation.schema}.${relation.name}`;
 }
 
+/** A view named for a person, with its kind: `view public.active_users`, `materialized view public.user_stats`. */
+export function describeView(view: QualifiedName & { readonly kind: 'view' | 'materialized' }): string {
+  return `${view.kind === 'materialized' ? 'materialized view' : 'view'} ${displayName(view)}`;
+}
+
 /** Why `name` is not a usable identifier, or undefined when it is. */
 export function identifierProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';

@@ -1,6 +1,6 @@
 // The resolved form of a view: every field set, validated, frozen. Decorated classes become these when
 // a DataSource is known (collect.ts); migrations may also write them as plain objects (`ViewDefinitionInput`).
-import { identifierProblem, type QualifiedName } from '../ddl/identifiers';
+import { describeView, identifierProblem, type QualifiedName } from '../ddl/identifiers';
 import { queryProblem, trimStatement } from '../ddl/sql-text';
 import { ViewDeclarationError } from '../errors';
 import type { MaterializedViewIndexOptions } from '../decorators/options';
@@ -93,14 +93,12 @@ export interface DefinitionParts {
 }
 
 function fail(
-  parts: Pick<DefinitionParts, 'source' | 'schema' | 'name'>,
+  parts: Pick<DefinitionParts, 'source' | 'schema' | 'name' | 'kind'>,
   option: string,
   problem: string,
   fix: string,
 ): never {
-  throw new ViewDeclarationError(
-    `${parts.source} (view ${parts.schema}.${parts.name}): option \`${option}\` ${problem}. ${fix}`,
-  );
+  throw new ViewDeclarationError(`${parts.source} (${describeView(parts)}): option \`${option}\` ${problem}. ${fix}`);
 }
 
 function checkIdentifier(parts: DefinitionParts, option: string, value: unknown): string {

@@ -10,7 +10,7 @@ import { restoreStatements } from '../ddl/restore';
 import { dropViewSql } from '../ddl/statements';
 import { SyncError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
-import { planSync, viewsToProbe, type PlanStep } from '../sync/plan';
+import { planSync, viewsToProbe, WITH_NEW_VIEW, type PlanStep } from '../sync/plan';
 import { runProbes } from '../sync/probe';
 import { registryEntries, registryOf } from '../sync/sync-views';
 import { planAutoRefreshTriggers } from '../refresh/auto/triggers';
@@ -39,6 +39,8 @@ const VERBS: Record<PlanStep['action'], string> = {
 function stepComment(step: PlanStep, rebuiltBecause: string | undefined): string {
   const name = `${displayName(step.view)}${step.source ? ` (${step.source})` : ''}`;
   if (rebuiltBecause && step.action !== 'drop') return `${name}: rebuilt because ${rebuiltBecause}`;
+  if (step.reason === WITH_NEW_VIEW)
+    return `${name}: ${step.action === 'comment' ? 'comment' : 'index'} created with the view`;
   const reason = step.reason.replace(/^rebuilt: /, '');
   const verb = step.action === 'create' && step.reason.startsWith('rebuilt') ? 'rebuilt' : VERBS[step.action];
   return `${name}: ${verb} because ${reason}`;

@@ -1,7 +1,7 @@
 // Turns what a migration passes to an operation (a frozen plain-object definition, a declared class, or a
 // bare name) into the resolved forms the DDL builders take.
 import type { DataSource } from 'typeorm';
-import { displayName, parseQualifiedName, type QualifiedName } from '../ddl/identifiers';
+import { describeView, displayName, parseQualifiedName, type QualifiedName } from '../ddl/identifiers';
 import { ViewDeclarationError, ViewNotFoundError } from '../errors';
 import { collectViews, defaultSchemaOf, findDefinition } from '../metadata/collect';
 import { buildDefinition, type ViewDefinition, type ViewDefinitionInput, type ViewKind } from '../metadata/definition';
@@ -67,7 +67,7 @@ export function resolveSpec(dataSource: DataSource, spec: ViewSpec, kind: ViewKi
   }
   if (definition.kind !== kind)
     throw new ViewDeclarationError(
-      `${operation}: ${definition.source} (view ${displayName(definition)}) is a ${definition.kind === 'materialized' ? 'materialized view' : 'plain view'}. Use the operation for that kind (${operation.replace(kind === 'materialized' ? 'MaterializedView' : 'View', definition.kind === 'materialized' ? 'MaterializedView' : 'View')}).`,
+      `${operation}: ${definition.source} declares a ${describeView(definition)}, not a ${kind === 'materialized' ? 'materialized view' : 'plain view'}. Use the operation for that kind (${operation.replace(kind === 'materialized' ? 'MaterializedView' : 'View', definition.kind === 'materialized' ? 'MaterializedView' : 'View')}).`,
     );
   return definition;
 }

@@ -10,6 +10,7 @@ import {
   dropViewSql,
 } from '../ddl/statements';
 import {
+  describeView,
   displayName,
   qualifiedName,
   quoteIdentifier,
@@ -28,6 +29,11 @@ export type StepAction =
   'create' | 'replace' | 'drop' | 'restore' | 'create-index' | 'drop-index' | 'comment' | 'alter';
 
 /** One statement of a plan, with the view it concerns and why it is there. */
+/** The reason of a step creating a declared view that does not exist. */
+export const NEW_VIEW = 'it is declared and does not exist';
+/** The reason of the index and comment steps that come with creating a new view. */
+export const WITH_NEW_VIEW = 'part of creating the view';
+
 export interface PlanStep {
   readonly action: StepAction;
   readonly view: QualifiedName & { readonly kind: ViewKind };
@@ -71,7 +77,7 @@ function checkServer(definitions: readonly ViewDefinition[], state: DatabaseStat
   for (const d of definitions)
     if (d.synchronize && d.securityInvoker && major < 15)
       throw new UnsupportedServerError(
-        `${d.source} (view ${displayName(d)}): option \`securityInvoker\` needs PostgreSQL 15 or later; this server is ${major}. Remove the option or upgrade the server.`,
+        `${d.source} (${describeView(d)}): option \`securityInvoker\` needs PostgreSQL 15 or later; this server is ${major}. Remove the option or upgrade the server.`,
       );
 }
 
@@ -237,10 +243,16 @@ export function planSync(input: PlanInput): Plan {
       continue;
     }
     const wasPopulated = existing?.kind === 'materialized' ? existing.populated : true;
-    const reason = rebuild.has(k) ? `rebuilt: ${rebuild.get(k)}` : 'it is declared and does not exist';
+    const reason = rebuild.has(k) ? `rebuilt: ${rebuild.get(k)}` : NEW_VIEW;
+    // The indexes and comment of a view being created are part of creating it, not changes of their own.
+    const partReason = rebuild.has(k) ? reason : WITH_NEW_VIEW;
     const statements = createViewStatements(d, { withData: d.withData && wasPopulated });
     statements.forEach((sql, i) =>
-      steps.push(stepFor(i === 0 ? 'create' : sql.startsWith('COMMENT') ? 'comment' : 'create-index', d, sql, reason)),
+      steps.push(
+        i === 0
+          ? stepFor('create', d, sql, reason)
+          : stepFor(sql.startsWith('COMMENT') ? 'comment' : 'create-index', d, sql, partReason),
+      ),
     );
     if (existing)
       for (const sql of accessStatements(existing, state.currentUser))

@@ -2,7 +2,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SYNC_LOCK_QUERY } from '../catalog/queries';
 import { readDatabaseState, catalogHash, type DatabaseState, type Queryable } from '../catalog/reader';
-import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
+import { describeView, displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import {
   createRegistrySql,
   deleteRegistrySql,
@@ -87,7 +87,7 @@ async function checkDependsOn(
   const missing = unknown.find((u) => !found.has(relationKey(u.r)));
   if (missing)
     throw new ViewDeclarationError(
-      `${missing.d.source} (view ${displayName(missing.d)}): option \`dependsOn\` names ${displayName(missing.r)}, which is neither a declared view nor an existing relation. Declare it, list its class in the DataSource's entities, or fix the name.`,
+      `${missing.d.source} (${describeView(missing.d)}): option \`dependsOn\` names ${displayName(missing.r)}, which is neither a declared view nor an existing relation. Declare it, list its class in the DataSource's entities, or fix the name.`,
     );
 }
 
@@ -122,7 +122,7 @@ export function registryEntries(definitions: readonly ViewDefinition[], state: D
 
 function explain(step: PlanStep, index: number, error: unknown): SyncError {
   const pg = error as { message?: string; code?: string };
-  const where = step.source ? `${step.source} (view ${displayName(step.view)})` : `view ${displayName(step.view)}`;
+  const where = step.source ? `${step.source} (${describeView(step.view)})` : describeView(step.view);
   const hint =
     step.action === 'create-index' && pg.code === '42703'
       ? ' An index in option `indexes` names a column the view does not have: index one of its columns.'

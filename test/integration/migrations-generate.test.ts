@@ -42,6 +42,18 @@ async function app(entities: Entities, migrations: Migration[]) {
 }
 
 describe('migration:generate round trip', () => {
+  it("says a new view's index and comment come with the view, not that they changed", async () => {
+    const ds = await db.connect({ entities: shopV1 });
+    const migration = await generateMigration(ds, { name: 'Init', timestamp: 1700000000000 });
+    await ds.destroy();
+    const comments = migration!.source.match(/^ +\/\/ public\.user_stats.*$/gm)?.map((line) => line.trim());
+    expect(comments).toContain(
+      '// public.user_stats (class UserStat): created because it is declared and does not exist',
+    );
+    expect(comments).toContain('// public.user_stats (class UserStat): index created with the view');
+    expect(migration!.source).not.toMatch(/changed because it is declared and does not exist/);
+  });
+
   it('creates everything from an empty database, then finds nothing to do', async () => {
     const first = await generate(shopV1, 'Init', 1700000000000);
     expect(first).toBeDefined();

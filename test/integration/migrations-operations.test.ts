@@ -89,7 +89,7 @@ describe('migration operations', () => {
     const qr = ds.createQueryRunner();
     try {
       await expect(createView(qr, { ...userStats, kind: 'materialized' })).rejects.toThrow(
-        /definition public.user_stats \(view public.user_stats\) is a materialized view. Use the operation for that kind \(createMaterializedView\)/,
+        /definition public.user_stats declares a materialized view public.user_stats, not a plain view. Use the operation for that kind \(createMaterializedView\)/,
       );
       await expect(createView(qr, { name: 'x', expression: 'DELETE FROM users' })).rejects.toThrow(/expression/);
     } finally {

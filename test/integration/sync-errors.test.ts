@@ -70,7 +70,7 @@ describe('bad input', () => {
 
   it('explains an index on a column the view does not have', async () => {
     await expect(sync(BadIndex)).rejects.toThrow(
-      /class BadIndex \(view public\.bad_index\).*column "nope" does not exist\. An index in option `indexes` names a column the view does not have/,
+      /class BadIndex \(materialized view public\.bad_index\).*column "nope" does not exist\. An index in option `indexes` names a column the view does not have/,
     );
     expect(await db.query("SELECT relname FROM pg_class WHERE relname = 'bad_index'")).toEqual([]);
   });
