@@ -67,7 +67,10 @@ const LOCK_RETRY_MS = 50;
 const WATCHDOG_MS = 1000;
 
 export class AutoRefresh extends EventEmitter {
-  /** @internal */ readonly collector = new ChangeCollector((tables) => this.tablesChanged(tables, 1));
+  // With source 'both' every commit is heard twice; the triggers, which hear them all, do the counting.
+  /** @internal */ readonly collector = new ChangeCollector((tables) =>
+    this.tablesChanged(tables, this.options.source === 'both' ? 0 : 1),
+  );
   private readonly scheduler: RefreshScheduler;
   private readonly definitions: readonly ViewDefinition[];
   private graph?: WatchGraph;
