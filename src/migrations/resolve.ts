@@ -1,7 +1,7 @@
 // Turns what a migration passes to an operation (a frozen plain-object definition, a declared class, or a
 // bare name) into the resolved forms the DDL builders take.
 import type { DataSource } from 'typeorm';
-import { describeView, displayName, parseQualifiedName, type QualifiedName } from '../ddl/identifiers';
+import { describeView, parseQualifiedName, type QualifiedName } from '../ddl/identifiers';
 import { ViewDeclarationError, ViewNotFoundError } from '../errors';
 import { collectViews, defaultSchemaOf, findDefinition } from '../metadata/collect';
 import { buildDefinition, type ViewDefinition, type ViewDefinitionInput, type ViewKind } from '../metadata/definition';

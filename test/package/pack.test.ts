@@ -1,7 +1,8 @@
-// `npm pack` output installs into a separate project, imports, type-checks, and works: a class is
-// decorated with the installed package and its view is created in a real database.
+// The package as users install it: `npm pack`, installed into scratch projects (CommonJS and ESM) with
+// today's `npm i typescript` (7.x), imported both ways, and the README's quick start compiled under `strict`
+// and run against a real database, as written.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { useTestDatabase } from '../support/database';
@@ -9,76 +10,166 @@ import { useTestDatabase } from '../support/database';
 const db = useTestDatabase();
 const root = path.resolve(__dirname, '../..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'typeorm-pgview-pack-'));
+let tarball: string;
+let files: string[];
 
-it('packs, installs into a scratch project, type-checks and creates a view', async () => {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'typeorm-pgview-pack-'));
-  try {
-    execFileSync(npm, ['pack', '--silent', '--pack-destination', scratch], { cwd: root, stdio: 'pipe' });
-    const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'))!;
-    writeFileSync(
-      path.join(scratch, 'package.json'),
-      JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }),
-    );
-    execFileSync(
-      npm,
-      ['install', '--offline', '--no-audit', '--no-fund', '--legacy-peer-deps', '--ignore-scripts', `./${tarball}`],
-      { cwd: scratch, stdio: 'pipe' },
-    );
-    // The peers come from this checkout, as an application would provide them.
-    mkdirSync(path.join(scratch, 'node_modules', '@types'), { recursive: true });
-    for (const peer of ['typeorm', 'reflect-metadata', 'pg', '@types/node'])
-      symlinkSync(path.join(root, 'node_modules', peer), path.join(scratch, 'node_modules', peer), 'dir');
-
-    writeFileSync(
-      path.join(scratch, 'check.ts'),
-      `import 'reflect-metadata';
-import { DataSource, ViewColumn } from 'typeorm';
-import { PgView, syncViews, type SyncResult } from 'typeorm-pgview';
-
-@PgView({ name: 'packed_view', expression: 'SELECT 1 AS id' })
-class PackedView { @ViewColumn() id!: number; }
-
-export async function main(url: string): Promise<SyncResult> {
-  const ds = await new DataSource({ type: 'postgres', url, entities: [PackedView] }).initialize();
-  try { return await syncViews(ds); } finally { await ds.destroy(); }
+/** The README's first fenced block of `lang` after `heading`. */
+function readmeBlock(heading: string, lang: string): string {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const from = readme.indexOf(`\n${heading}\n`);
+  if (from < 0) throw new Error(`README.md has no "${heading}" section`);
+  const match = readme.slice(from).match(new RegExp('```' + lang + '\\n([^]*?)\\n```'));
+  if (!match) throw new Error(`README.md's "${heading}" section has no \`\`\`${lang} block`);
+  return match[1]!;
 }
+
+function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(file, args, { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...env } });
+}
+
+beforeAll(() => {
+  run(npm, ['pack', '--silent', '--pack-destination', scratch], root);
+  tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'))!;
+  files = run('tar', ['-tzf', tarball], scratch)
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''))
+    .sort();
+  writeFileSync(
+    path.join(scratch, 'package.json'),
+    JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }),
+  );
+  // As a user installs it (npm resolves the peers); typescript@7 as `npm i typescript` gives it today.
+  run(
+    npm,
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      `./${tarball}`,
+      'typeorm@1.1.1',
+      'pg@8',
+      'reflect-metadata@0.2',
+      'typescript@7',
+      '@types/node@20',
+    ],
+    scratch,
+  );
+}, 180_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('the packed tarball', () => {
+  it('holds the library, its types, README, LICENSE and docs, and no tests, benchmarks, sources or maps', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/cli/index.js',
+      ]),
+    );
+    for (const doc of readdirSync(path.join(root, 'docs'))) expect(files).toContain(`docs/${doc}`);
+    const unexpected = files.filter(
+      (f) =>
+        !/^(LICENSE|README\.md|package\.json)$/.test(f) &&
+        !/^dist\/.*\.(js|mjs|d\.ts)$/.test(f) &&
+        !/^docs\/[^/]+\.md$/.test(f),
+    );
+    expect(unexpected).toEqual([]);
+    // Budget: about 125 kB packed today; a stray folder (node_modules, bench results) would blow it.
+    expect(statSync(path.join(scratch, tarball)).size).toBeLessThan(250_000);
+    const manifest = JSON.parse(readFileSync(path.join(scratch, 'node_modules/typeorm-pgview/package.json'), 'utf8'));
+    expect(manifest.peerDependencies).toEqual(
+      expect.objectContaining({
+        typeorm: expect.any(String),
+        pg: expect.any(String),
+        'reflect-metadata': expect.any(String),
+      }),
+    );
+    expect(manifest).toEqual(
+      expect.objectContaining({
+        repository: expect.any(Object),
+        homepage: expect.any(String),
+        bugs: expect.any(Object),
+      }),
+    );
+  });
+
+  it('is imported from CommonJS and from ESM, with the same named exports', () => {
+    const cjs = run(
+      process.execPath,
+      ['-e', "console.log(Object.keys(require('typeorm-pgview')).filter((k) => k !== '__esModule').sort().join(','))"],
+      scratch,
+    );
+    const esmDir = path.join(scratch, 'esm');
+    mkdirSync(esmDir, { recursive: true });
+    writeFileSync(path.join(esmDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(
+      path.join(esmDir, 'check.js'),
+      `import * as lib from 'typeorm-pgview';
+import { syncViews } from 'typeorm-pgview';
+import manifest from 'typeorm-pgview/package.json' with { type: 'json' };
+if (typeof syncViews !== 'function' || manifest.name !== 'typeorm-pgview') throw new Error('bad import');
+console.log(Object.keys(lib).filter((k) => !['default', 'module.exports', '__esModule'].includes(k)).sort().join(','));
 `,
     );
-    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync(
-      process.execPath,
-      [
-        tsc,
-        '--strict',
-        '--experimentalDecorators',
-        '--emitDecoratorMetadata',
-        '--target',
-        'ES2022',
-        '--module',
-        'commonjs',
-        '--skipLibCheck',
-        'check.ts',
-      ],
-      {
-        cwd: scratch,
-        stdio: 'pipe',
-      },
+    const esm = run(process.execPath, ['check.js'], esmDir);
+    expect(cjs.split(',')).toEqual(
+      expect.arrayContaining(['syncViews', 'MaterializedView', 'PgView', 'refreshMaterializedView']),
     );
-    const out = execFileSync(
-      process.execPath,
-      [
-        '-e',
-        `require('./check.js').main(process.argv[1]).then(r => console.log(JSON.stringify(r.steps.map(s => s.sql))))`,
-        db.url,
-      ],
-      {
-        cwd: scratch,
-        encoding: 'utf8',
-      },
-    );
-    expect(JSON.parse(out)).toEqual(['CREATE VIEW "public"."packed_view" AS SELECT 1 AS id']);
-    expect(await db.query('SELECT id FROM packed_view')).toEqual([{ id: 1 }]);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}, 120_000);
+    expect(esm).toBe(cjs);
+  });
+
+  it.each(['commonjs', 'module'] as const)(
+    "runs the README's quick start as written, compiled under strict by TypeScript 7 (%s project)",
+    async (type) => {
+      const project = path.join(scratch, `quickstart-${type}`);
+      mkdirSync(path.join(project, 'src'), { recursive: true });
+      writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: `qs-${type}`, private: true, type }));
+      // The README's tsconfig flags, on a strict project of either kind.
+      const flags = JSON.parse(readmeBlock('## Install', 'json')).compilerOptions;
+      writeFileSync(
+        path.join(project, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            ...flags,
+            strict: true,
+            target: 'ES2022',
+            module: type === 'module' ? 'nodenext' : 'commonjs',
+            moduleResolution: type === 'module' ? 'nodenext' : 'node16',
+            ...(type === 'module' ? {} : { module: 'node16' }),
+            outDir: 'dist',
+            rootDir: 'src',
+            skipLibCheck: false,
+            types: ['node'],
+          },
+          include: ['src'],
+        }),
+      );
+      writeFileSync(path.join(project, 'src', 'quickstart.ts'), readmeBlock('## Quick start', 'ts'));
+      const tsc = path.join(scratch, 'node_modules', 'typescript', 'bin', 'tsc');
+      expect(run(process.execPath, [tsc, '--version'], project)).toMatch(/^Version 7\./);
+      run(process.execPath, [tsc, '-p', '.'], project);
+      try {
+        const out = run(process.execPath, ['dist/quickstart.js'], project, { DATABASE_URL: db.url });
+        // What the README says it prints, as console.log prints it (line breaks aside).
+        const printed = readFileSync(path.join(root, 'README.md'), 'utf8').match(/It prints `([^`]+)`/)![1];
+        expect(out.replace(/\s+/g, ' ').trim()).toBe(printed);
+        expect(await db.query('SELECT count(*)::int AS n FROM user_stats')).toEqual([{ n: 1 }]);
+      } finally {
+        // Each project starts from an empty database, as a user's would.
+        for (const sql of [
+          'DROP MATERIALIZED VIEW IF EXISTS user_stats',
+          'DROP VIEW IF EXISTS active_users',
+          'DROP TABLE IF EXISTS orders, users, typeorm_pgview_views',
+        ])
+          await db.query(sql);
+      }
+    },
+    120_000,
+  );
+});
