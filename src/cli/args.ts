@@ -1,13 +1,23 @@
 // Argument parsing for `typeorm-pgview <command>`, in the style of the TypeORM CLI (`-d`, `--check`, ...).
 import { CliError } from './errors';
 
-export const USAGE = `Usage: typeorm-pgview migration:generate <path/Name> -d <data-source file> [options]
+export const USAGE = `Usage: typeorm-pgview <command> [options]
+
+Commands:
+  migration:generate <path/Name> -d <data-source file>   write a migration for the declared views and tables
+
+Options:
+  -h, --help     show this help, or a command's (typeorm-pgview migration:generate --help)
+  -v, --version  print the version`;
+
+export const GENERATE_USAGE = `Usage: typeorm-pgview migration:generate <path/Name> -d <data-source file> [options]
 
 Writes a TypeORM migration (<path>/<timestamp>-<Name>.ts) whose up() brings the database to the entities and
 views declared in the data source, and whose down() takes it back exactly.
 
 Options:
-  -d, --dataSource <file>  the file exporting the DataSource (.ts files are loaded with ts-node)
+  -d, --dataSource <file>  the file exporting the DataSource: .ts, .mts, .cts, .js, .mjs or .cjs (TypeScript
+                           is compiled with SWC, decorator metadata kept; no ts-node or typescript needed)
   --check, --ch            write nothing; exit 1 if a migration would be generated (for CI)
   --dry-run, --dryrun, --dr  print the migration instead of writing it
   -t, --timestamp <ms>     timestamp for the file and class name (default: now)
@@ -25,11 +35,19 @@ export interface GenerateArgs {
   readonly autoRefreshTriggers: boolean;
 }
 
-export type ParsedArgs = GenerateArgs | { readonly command: 'help' };
+export type ParsedArgs =
+  | GenerateArgs
+  | { readonly command: 'help'; readonly text: string }
+  | { readonly command: 'usage' }
+  | { readonly command: 'version' };
 
 /** Parses `argv` (without `node` and the script). Throws CliError on bad input. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  if (argv.length === 0 || argv.includes('-h') || argv.includes('--help')) return { command: 'help' };
+  if (argv.length === 0) return { command: 'usage' };
+  const help = argv.includes('-h') || argv.includes('--help');
+  if (argv[0] === 'migration:generate' && help) return { command: 'help', text: GENERATE_USAGE };
+  if (help) return { command: 'help', text: USAGE };
+  if (argv[0] === '-v' || argv[0] === '--version') return { command: 'version' };
   const [command, ...rest] = argv;
   if (command !== 'migration:generate')
     throw new CliError(`Unknown command ${JSON.stringify(command)}. The command is migration:generate (see --help).`);

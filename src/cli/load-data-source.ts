@@ -1,11 +1,15 @@
 // Loads the DataSource exported by a file, as the TypeORM CLI does: the module itself or exactly one of its
-// exports (awaited, so an exported Promise<DataSource> works). TypeScript files need a loader: ts-node is
-// registered when it is installed and nothing else handles `.ts` yet.
+// exports (awaited, so an exported Promise<DataSource> works; the same instance exported twice counts once,
+// where TypeORM's CLI refuses). TypeScript files are compiled with SWC (./typescript), never with the
+// user's TypeScript or ts-node.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DataSource } from 'typeorm';
 import { CliError } from './errors';
+import { moduleFormat } from './typescript/format';
+import { registerTypeScript } from './typescript/register';
+import { firstErrorLine, isTypeScript } from './typescript/transpile';
 
 function isDataSource(value: unknown): value is DataSource {
   return (
@@ -17,24 +21,14 @@ function isDataSource(value: unknown): value is DataSource {
   );
 }
 
-function registerTypeScript(file: string): void {
-  if (require.extensions['.ts']) return;
-  let tsNode: string;
-  try {
-    tsNode = require.resolve('ts-node', { paths: [path.dirname(file), process.cwd(), __dirname] });
-  } catch {
-    throw new CliError(
-      `${file} is TypeScript and ts-node is not installed: install it (npm i -D ts-node), or pass the compiled .js file with -d.`,
-    );
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require(tsNode) as { register(options: object): void }).register({ transpileOnly: true });
-}
-
 // A real dynamic import, which TypeScript's CommonJS output would otherwise turn into require().
 const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
 
+/** `require()` for CommonJS files, `import()` for ES modules, as Node itself would treat the file. */
 async function loadModule(file: string): Promise<unknown> {
+  const format = moduleFormat(file);
+  if (isTypeScript(file)) registerTypeScript({ esm: format === 'module' });
+  if (format === 'module') return importModule(pathToFileURL(file).href);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file);
@@ -44,16 +38,35 @@ async function loadModule(file: string): Promise<unknown> {
   }
 }
 
+/** Why a file failed to load, in one line: the compiler's complaint, the missing module, or the error. */
+function loadFailure(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (/Syntax Error|Unexpected token|Expected /.test(e.message ?? '') && !(error instanceof SyntaxError))
+    return `it does not compile: ${firstErrorLine(error)}`;
+  if (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND') {
+    const missing = e.message?.match(/Cannot find (?:module|package) '([^']+)'/)?.[1];
+    return missing
+      ? `it imports ${missing}, which cannot be found (install it, or fix the import)`
+      : firstLine(e.message);
+  }
+  return firstLine(e.message ?? String(error));
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '').split('\n')[0]!;
+}
+
 /** The DataSource exported by `file` (relative to the current directory), not yet initialized. */
 export async function loadDataSource(file: string): Promise<DataSource> {
   const full = path.resolve(process.cwd(), file);
   if (!existsSync(full)) throw new CliError(`Data source file ${full} does not exist. Check the -d path.`);
-  if (/\.[cm]?ts$/.test(full)) registerTypeScript(full);
+  if (!/\.[cm]?[jt]s$/.test(full))
+    throw new CliError(`Data source file ${full} is not a .ts, .mts, .cts, .js, .mjs or .cjs file. Check the -d path.`);
   let exported: unknown;
   try {
     exported = await loadModule(full);
   } catch (error) {
-    throw new CliError(`Unable to load ${full}: ${(error as Error).message.split('\n')[0]}`);
+    throw new CliError(`Unable to load ${full}: ${loadFailure(error)}`);
   }
   if (isDataSource(exported)) return exported;
   const found: DataSource[] = [];

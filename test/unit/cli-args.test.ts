@@ -1,5 +1,5 @@
 // The CLI's argument parsing: every flag, and a clear error naming the culprit for bad input.
-import { parseArgs } from '../../src/cli/args';
+import { GENERATE_USAGE, parseArgs, USAGE } from '../../src/cli/args';
 import { CliError } from '../../src/cli/errors';
 
 const base = ['migration:generate', 'src/migrations/AddStats', '-d', 'src/data-source.ts'];
@@ -39,10 +39,13 @@ describe('parseArgs', () => {
     expect(parseArgs([...base, '-t', '42'])).toMatchObject({ timestamp: 42 });
   });
 
-  it('asks for help with no arguments, -h or --help', () => {
-    expect(parseArgs([])).toEqual({ command: 'help' });
-    expect(parseArgs([...base, '--help'])).toEqual({ command: 'help' });
-    expect(parseArgs(['-h'])).toEqual({ command: 'help' });
+  it('no arguments is a usage error; -h/--help is help, per command; -v/--version the version', () => {
+    expect(parseArgs([])).toEqual({ command: 'usage' });
+    expect(parseArgs([...base, '--help'])).toEqual({ command: 'help', text: GENERATE_USAGE });
+    expect(parseArgs(['migration:generate', '-h'])).toEqual({ command: 'help', text: GENERATE_USAGE });
+    expect(parseArgs(['-h'])).toEqual({ command: 'help', text: USAGE });
+    expect(parseArgs(['--version'])).toEqual({ command: 'version' });
+    expect(parseArgs(['-v'])).toEqual({ command: 'version' });
   });
 
   it.each([
