@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
 import { CliError } from './errors';
 import { moduleFormat } from './typescript/format';
 import { registerTypeScript } from './typescript/register';
-import { firstErrorLine, isTypeScript } from './typescript/transpile';
+import { firstErrorLine } from './typescript/transpile';
 
 function isDataSource(value: unknown): value is DataSource {
   return (
@@ -27,7 +27,8 @@ const importModule = new Function('url', 'return import(url)') as (url: string) 
 /** `require()` for CommonJS files, `import()` for ES modules, as Node itself would treat the file. */
 async function loadModule(file: string): Promise<unknown> {
   const format = moduleFormat(file);
-  if (isTypeScript(file)) registerTypeScript({ esm: format === 'module' });
+  // A .js/.mjs file may import .ts files too (its entities): the loader is installed for every file.
+  registerTypeScript({ esm: format === 'module' });
   if (format === 'module') return importModule(pathToFileURL(file).href);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

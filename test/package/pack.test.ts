@@ -172,4 +172,131 @@ console.log(Object.keys(lib).filter((k) => !['default', 'module.exports', '__esM
     },
     120_000,
   );
+
+  describe('the CLI loads the data-source files users have (TypeScript 7 installed, no ts-node)', () => {
+    const entity = `import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+@Entity({ name: 'scratch_users' })
+export class User {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() name!: string; // no explicit type: TypeORM reads design:type, which only decorator metadata gives
+  @Column() active!: boolean;
+}
+`;
+    const dataSource = (
+      userImport: string,
+      exports = 'export const AppDataSource = source;',
+    ) => `import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { User } from '${userImport}';
+const source = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User] });
+${exports}
+`;
+    const compiledEntity = (format: 'cjs' | 'esm') =>
+      format === 'cjs'
+        ? `const { Column, Entity, PrimaryGeneratedColumn } = require('typeorm');
+class User {}
+Column('varchar')(User.prototype, 'name'); Column('boolean')(User.prototype, 'active');
+PrimaryGeneratedColumn()(User.prototype, 'id'); Entity({ name: 'scratch_users' })(User);
+module.exports = { User };
+`
+        : `import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+export class User {}
+Column('varchar')(User.prototype, 'name'); Column('boolean')(User.prototype, 'active');
+PrimaryGeneratedColumn()(User.prototype, 'id'); Entity({ name: 'scratch_users' })(User);
+`;
+
+    function project(type: 'commonjs' | 'module', files: Record<string, string>): string {
+      const dir = path.join(scratch, `cli-${type}`);
+      mkdirSync(path.join(dir, 'src', 'entity'), { recursive: true });
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `cli-${type}`, private: true, type }));
+      for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
+      return dir;
+    }
+
+    function cli(dir: string, args: string[]): { code: number; stdout: string; stderr: string } {
+      const bin = path.join(scratch, 'node_modules', 'typeorm-pgview', 'dist', 'cli', 'index.js');
+      try {
+        const stdout = run(process.execPath, [bin, ...args], dir, { DATABASE_URL: db.url });
+        return { code: 0, stdout, stderr: '' };
+      } catch (error) {
+        const e = error as { status: number; stdout: string; stderr: string };
+        return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+      }
+    }
+
+    // Column types come from decorator metadata in the TypeScript entity (declared order: id, name, active).
+    const TABLE =
+      /CREATE TABLE "scratch_users" \((?=[^`]*"name" character varying NOT NULL)(?=[^`]*"active" boolean NOT NULL)/;
+
+    it.each([
+      ['commonjs', 'src/data-source.ts', dataSource('./entity/User')],
+      ['commonjs', 'src/data-source.cts', dataSource('./entity/User.js')],
+      [
+        'commonjs',
+        'src/data-source.js',
+        "require('reflect-metadata');\nconst { DataSource } = require('typeorm');\nconst { User } = require('./entity/compiled.js');\nmodule.exports = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User] });\n",
+      ],
+      ['commonjs', 'src/data-source.mjs', dataSource('./entity/User.js', 'export default source;')],
+      ['module', 'src/data-source.ts', dataSource('./entity/User.js', 'export default source;')],
+      ['module', 'src/data-source.mts', dataSource('./entity/User.js')],
+      ['module', 'src/data-source.cts', dataSource('./entity/User')],
+      [
+        'module',
+        'src/data-source.mjs',
+        "import 'reflect-metadata';\nimport { DataSource } from 'typeorm';\nimport { User } from './entity/compiled.js';\nexport const ds = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User] });\n",
+      ],
+      [
+        'module',
+        'src/data-source.cjs',
+        "require('reflect-metadata');\nconst { DataSource } = require('typeorm');\nconst { User } = require('./entity/compiled.cjs');\nexports.ds = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [User] });\n",
+      ],
+    ])('%s project, -d %s: migration:generate works', (type, file, text) => {
+      const dir = project(type as 'commonjs' | 'module', {
+        'src/entity/User.ts': entity,
+        [`src/entity/compiled.${type === 'module' ? 'js' : 'js'}`]: compiledEntity(type === 'module' ? 'esm' : 'cjs'),
+        'src/entity/compiled.cjs': compiledEntity('cjs'),
+        [file]: text,
+      });
+      const result = cli(dir, ['migration:generate', 'src/migrations/Init', '-d', file, '--dry-run']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(TABLE);
+    });
+
+    it.each([
+      ['a syntax error', 'class {', /it does not compile: .+ \(line 1\)$/],
+      [
+        'a missing import',
+        "import { x } from 'no-such-package';\nexport default x;",
+        /it imports no-such-package, which cannot be found/,
+      ],
+      ['no DataSource export', 'export const answer = 42;', /exports no DataSource\. Export one/],
+      [
+        'two DataSources',
+        dataSource('./entity/User', 'export const a = source;\nexport const b = new DataSource({ type: "postgres" });'),
+        /exports 2 DataSources; the command needs exactly one/,
+      ],
+    ])('a data source with %s: exit 1, one line naming the file', (_what, text, message) => {
+      const dir = project('commonjs', { 'src/entity/User.ts': entity, 'src/bad.ts': text as string });
+      const result = cli(dir, ['migration:generate', 'src/migrations/Init', '-d', 'src/bad.ts']);
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(path.join(dir, 'src', 'bad.ts'));
+      expect(lines[0]).toMatch(message as RegExp);
+    });
+
+    it('--version, usage on stderr with exit 1 for no command, --help per command', () => {
+      const dir = project('commonjs', {});
+      const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+      expect(cli(dir, ['--version'])).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+      const none = cli(dir, []);
+      expect(none.code).toBe(1);
+      expect(none.stdout).toBe('');
+      expect(none.stderr).toMatch(/^Usage: typeorm-pgview <command>/);
+      const help = cli(dir, ['migration:generate', '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: typeorm-pgview migration:generate <path\/Name> -d <data-source file>/);
+    });
+  });
 });
