@@ -35,7 +35,7 @@ export function transpile(source: string, file: string, format: ModuleFormat): s
 export function firstErrorLine(error: unknown): string {
   // eslint-disable-next-line no-control-regex
   const text = (error instanceof Error ? error.message : String(error)).replace(/\u001b\[[0-9;]*m/g, '');
-  const lines = text.split('\n').map((l) => l.trim());
+  const lines = text.split('\n').map((l) => l.trim().replace(/^Error:\s*/, ''));
   const problem = lines.find((l) => /^(x|×|error:)\s/.test(l))?.replace(/^(x|×|error:)\s+/, '');
   // The source line the caret points under: ` 3 | class A {` followed by `:   ^`.
   const caret = lines.findIndex((l) => /^:\s*\^/.test(l));
