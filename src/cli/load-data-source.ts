@@ -30,13 +30,8 @@ async function loadModule(file: string): Promise<unknown> {
   // A .js/.mjs file may import .ts files too (its entities): the loader is installed for every file.
   registerTypeScript({ esm: format === 'module' });
   if (format === 'module') return importModule(pathToFileURL(file).href);
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(file);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw error;
-    return importModule(pathToFileURL(file).href);
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file);
 }
 
 /** Why a file failed to load, in one line: the compiler's complaint, the missing module, or the error. */

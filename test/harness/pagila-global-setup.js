@@ -15,5 +15,7 @@ module.exports = async function pagilaGlobalSetup() {
       `npm run test:pagila needs the Pagila sample database: ${missing.join(' and ')} not found in ${dir}. ` +
         'Set PAGILA_DIR to a folder holding pagila-schema.sql and pagila-data.sql (e.g. from the Pagila project).',
     );
+  // The workers are forked after this and read the fixture from here (test/pagila/support/pagila.ts).
+  process.env.PAGILA_DIR = dir;
   await globalSetup();
 };

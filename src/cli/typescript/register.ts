@@ -15,7 +15,6 @@ const ModuleInternals = Module as unknown as {
 };
 
 let registered = false;
-
 let hooked = false;
 
 /**

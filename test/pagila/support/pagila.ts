@@ -1,4 +1,4 @@
-// Loads the Pagila sample database (PAGILA_DIR, default ../shared/fixtures/pagila beside the checkout), our real-world fixture, without psql:
+// Loads the Pagila sample database (PAGILA_DIR, as npm run test:pagila's globalSetup resolved it), our real-world fixture, without psql:
 // the schema runs as one multi-statement query, the data file's COPY blocks are streamed with COPY FROM STDIN.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createDatabase, dropDatabase, urlFor, withAdminClient } from '../../support/database';
 
-export const PAGILA_DIR = process.env.PAGILA_DIR ?? path.resolve(__dirname, '../../../../shared/fixtures/pagila');
+/** Set by test/harness/pagila-global-setup.js, which checked the fixture is there (and owns the default). */
+export const PAGILA_DIR = process.env.PAGILA_DIR ?? '';
 
 /** Pagila's seven plain views and its materialized view, as the fixture declares them. */
 export const PAGILA_VIEWS = [
@@ -24,7 +25,9 @@ export const PAGILA_MATVIEW = 'rental_by_category';
 function readFixture(file: string): string {
   const full = path.join(PAGILA_DIR, file);
   if (!existsSync(full))
-    throw new Error(`Pagila fixture not found at ${full}: set PAGILA_DIR or check out shared/ beside the project`);
+    throw new Error(
+      `Pagila fixture not found at ${full}: run these tests with npm run test:pagila (it finds the fixture)`,
+    );
   return readFileSync(full, 'utf8');
 }
 
