@@ -21,7 +21,7 @@ export type { QualifiedName } from './ddl/identifiers';
 export { quoteIdentifier, qualifiedName } from './ddl/identifiers';
 export { syncViews } from './sync/sync-views';
 export type { SyncOptions, SyncResult } from './sync/sync-views';
-export type { PlanStep, StepAction } from './sync/plan';
+export type { PlanStep, StepAction } from './plan/plan';
 export { refreshMaterializedView, refreshAllMaterializedViews } from './refresh/refresh';
 export type { RefreshOptions, RefreshResult, ViewTarget } from './refresh/refresh';
 export {

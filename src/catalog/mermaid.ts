@@ -2,7 +2,7 @@
 // real catalog, so they show what PostgreSQL records, not what someone remembered. Pure.
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
 import { withQueryRunner, type Target } from '../metadata/target';
-import { compareKeys } from './dependency-graph';
+import { compareKeys } from './graph';
 import type { DependencyEdge, RelationKind } from './reader';
 import { readEdges, readRelations } from './relations';
 

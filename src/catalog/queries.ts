@@ -192,3 +192,20 @@ export const CURRENT_SCHEMA_QUERY = `SELECT current_schema() AS schema`;
  * held until commit, so application instances starting together sync one after the other.
  */
 export const SYNC_LOCK_QUERY = "SELECT pg_advisory_xact_lock(hashtext('typeorm-pgview'), hashtext('sync'))";
+
+/**
+ * Every (child, ancestor) pair of table inheritance and partitioning, at any depth: a change to a
+ * partition changes what a query on its ancestors returns.
+ */
+export const INHERITANCE_QUERY = `
+WITH RECURSIVE up(child, ancestor) AS (
+  SELECT inhrelid, inhparent FROM pg_inherits
+  UNION
+  SELECT up.child, i.inhparent FROM up JOIN pg_inherits i ON i.inhrelid = up.ancestor  -- one level further up
+)
+SELECT cn.nspname AS child_schema, c.relname AS child_name, an.nspname AS ancestor_schema, a.relname AS ancestor_name
+  FROM up
+  JOIN pg_class c ON c.oid = up.child
+  JOIN pg_namespace cn ON cn.oid = c.relnamespace
+  JOIN pg_class a ON a.oid = up.ancestor
+  JOIN pg_namespace an ON an.oid = a.relnamespace`;

@@ -1,9 +1,8 @@
 // Reads the catalog into a DatabaseState with a fixed number of queries, however many views exist.
-import { createHash } from 'node:crypto';
 import { qualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { REGISTRY_SELECT_SQL } from '../ddl/registry';
 import type { ViewKind } from '../metadata/definition';
-import { DEPENDENCIES_QUERY, MATVIEW_INDEXES_QUERY, SERVER_QUERY, VIEWS_QUERY } from './queries';
+import { DEPENDENCIES_QUERY, INHERITANCE_QUERY, MATVIEW_INDEXES_QUERY, SERVER_QUERY, VIEWS_QUERY } from './queries';
 
 /** Anything that runs a query and returns rows: a TypeORM QueryRunner, EntityManager or DataSource. */
 export interface Queryable {
@@ -58,6 +57,12 @@ export interface DependencyEdge {
   readonly refShape: string;
 }
 
+/** A table and one of its ancestors (any depth) in table inheritance or partitioning. */
+export interface InheritancePair {
+  readonly child: QualifiedName;
+  readonly ancestor: QualifiedName;
+}
+
 export interface RegistryRow extends QualifiedName {
   readonly kind: ViewKind;
   readonly declaredHash: string;
@@ -73,6 +78,8 @@ export interface DatabaseState {
   /** Indexes of each materialized view, by relationKey of the view. */
   readonly indexes: ReadonlyMap<string, readonly CatalogIndex[]>;
   readonly edges: readonly DependencyEdge[];
+  /** Every (partition or inheritance child, ancestor) pair, at any depth. */
+  readonly inheritance: readonly InheritancePair[];
   readonly registryExists: boolean;
   /** Whether some table carries the auto-refresh trigger (the `triggers` source is in use). */
   readonly autoRefreshTriggers: boolean;
@@ -147,6 +154,14 @@ export function toEdge(r: Row): DependencyEdge {
   };
 }
 
+/** An INHERITANCE_QUERY row as a pair. */
+export function toInheritancePair(r: Row): InheritancePair {
+  return {
+    child: { schema: String(r.child_schema), name: String(r.child_name) },
+    ancestor: { schema: String(r.ancestor_schema), name: String(r.ancestor_name) },
+  };
+}
+
 /** Reads the whole state in 5 queries (4 when the registry table does not exist). */
 export async function readDatabaseState(db: Queryable, registry: QualifiedName): Promise<DatabaseState> {
   const [server] = await rows(db, SERVER_QUERY, [qualifiedName(registry)]);
@@ -155,6 +170,7 @@ export async function readDatabaseState(db: Queryable, registry: QualifiedName):
   const viewRows = await rows(db, VIEWS_QUERY);
   const indexRows = await rows(db, MATVIEW_INDEXES_QUERY);
   const edgeRows = await rows(db, DEPENDENCIES_QUERY);
+  const inheritRows = await rows(db, INHERITANCE_QUERY);
   const registryRows = registryExists ? await rows(db, REGISTRY_SELECT_SQL(registry)) : [];
   const views = new Map(viewRows.map((r) => toCatalogView(r)).map((v) => [relationKey(v), v]));
   const indexes = new Map<string, CatalogIndex[]>();
@@ -180,49 +196,9 @@ export async function readDatabaseState(db: Queryable, registry: QualifiedName):
     views,
     indexes,
     edges: edgeRows.map(toEdge),
+    inheritance: inheritRows.map(toInheritancePair),
     registryExists,
     autoRefreshTriggers: server?.auto_refresh_triggers === true,
     registry: registryMap,
   };
-}
-
-const edgeIndex = new WeakMap<DatabaseState, Map<string, DependencyEdge[]>>();
-
-/** The state's edges grouped by the reading view, built once per state (hashing every view must stay O(N + E)). */
-function edgesByView(state: DatabaseState): Map<string, DependencyEdge[]> {
-  let index = edgeIndex.get(state);
-  if (!index) {
-    index = new Map();
-    for (const edge of state.edges) {
-      const key = relationKey(edge.view);
-      index.set(key, [...(index.get(key) ?? []), edge]);
-    }
-    edgeIndex.set(state, index);
-  }
-  return index;
-}
-
-export function sha256(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
-}
-
-/**
- * A fingerprint of everything about a view that its declaration controls, as the catalog has it now,
- * plus the shape of what it reads. Stored in the registry after each sync: while both this and the
- * declaration's hash are unchanged, the view needs no closer look.
- */
-export function catalogHash(state: DatabaseState, view: CatalogView): string {
-  const key = relationKey(view);
-  const indexes = (state.indexes.get(key) ?? []).map((i) => [i.name, i.definition]).sort();
-  const refs = (edgesByView(state).get(key) ?? []).map((e) => [e.ref.schema, e.ref.name, e.refShape]).sort();
-  return sha256([
-    view.kind,
-    view.definition,
-    [...view.options].sort(),
-    view.tablespace ?? null,
-    view.comment ?? null,
-    view.columns,
-    indexes,
-    refs,
-  ]);
 }

@@ -4,7 +4,8 @@ import { REFRESH_INFO_QUERY, DEPENDENCIES_QUERY } from '../catalog/queries';
 import { displayName, parseQualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { refreshSql } from '../ddl/statements';
 import { RefreshError, ViewDependencyCycleError, ViewNotFoundError } from '../errors';
-import { topologicalSort } from '../graph/topological';
+import { nameOfKey, RelationGraph } from '../catalog/graph';
+import { toEdge } from '../catalog/reader';
 import { collectViews, defaultSchemaOf, findDefinition } from '../metadata/collect';
 import { viewArgsOf } from '../metadata/store';
 import { dataSourceOf, withQueryRunner, type Target } from '../metadata/target';
@@ -109,29 +110,8 @@ async function cascadeOrder(
   query: (sql: string) => Promise<unknown>,
   roots: readonly QualifiedName[],
 ): Promise<QualifiedName[]> {
-  const edges = (await query(DEPENDENCIES_QUERY)) as Record<string, string>[];
-  const readBy = new Map<string, { key: string; rel: QualifiedName; kind: string }[]>();
-  for (const e of edges) {
-    const ref = relationKey({ schema: e.ref_schema!, name: e.ref_name! });
-    const rel = { schema: e.view_schema!, name: e.view_name! };
-    readBy.set(ref, [...(readBy.get(ref) ?? []), { key: relationKey(rel), rel, kind: '' }]);
-  }
-  const reached = new Map<string, QualifiedName>(roots.map((r) => [relationKey(r), r]));
-  const queue = [...reached.keys()];
-  while (queue.length) {
-    for (const d of readBy.get(queue.shift()!) ?? []) {
-      if (reached.has(d.key)) continue;
-      reached.set(d.key, d.rel);
-      queue.push(d.key);
-    }
-  }
-  const graph = new Map<string, string[]>();
-  for (const key of reached.keys()) graph.set(key, []);
-  for (const [ref, readers] of readBy)
-    for (const r of readers) if (graph.has(r.key) && reached.has(ref)) graph.get(r.key)!.push(ref);
-  const sorted = topologicalSort(graph);
-  if (!sorted.ok) throw new ViewDependencyCycleError(sorted.cycle);
-  return sorted.order.map((k) => reached.get(k)!);
+  const graph = new RelationGraph(((await query(DEPENDENCIES_QUERY)) as Record<string, unknown>[]).map(toEdge));
+  return graph.creationOrder(graph.withReaders(roots.map(relationKey))).map(nameOfKey);
 }
 
 async function run(target: Target, plans: RefreshPlan[]): Promise<RefreshResult[]> {

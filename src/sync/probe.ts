@@ -6,7 +6,7 @@ import { PROBE_COLUMNS_QUERY, PROBE_INDEX_PREDICATES_QUERY } from '../catalog/qu
 import { qualifiedName, quoteIdentifier, relationKey } from '../ddl/identifiers';
 import { createViewStatements, probeViewSql } from '../ddl/statements';
 import type { ViewDefinition } from '../metadata/definition';
-import type { ProbeResult } from './compare';
+import type { ProbeResult } from '../plan/compare';
 
 const PROBE_PREFIX = 'typeorm_pgview_probe_';
 

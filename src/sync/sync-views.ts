@@ -1,7 +1,7 @@
 // syncViews: make the database's views match the declarations, in one transaction.
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SYNC_LOCK_QUERY } from '../catalog/queries';
-import { readDatabaseState, catalogHash, type DatabaseState, type Queryable } from '../catalog/reader';
+import { readDatabaseState, type DatabaseState, type Queryable } from '../catalog/reader';
 import { describeView, displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import {
   createRegistrySql,
@@ -15,8 +15,8 @@ import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
 import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../metadata/target';
 import { planAutoRefreshTriggers, type TriggerChanges } from '../refresh/auto/triggers';
-import { declaredHash } from './compare';
-import { planSync, viewsToProbe, type PlanStep } from './plan';
+import { catalogHash, declaredHash } from '../plan/fingerprints';
+import { planSync, viewsToProbe, type PlanStep } from '../plan/plan';
 import { runProbes } from './probe';
 
 export interface SyncOptions {
