@@ -46,6 +46,8 @@ export {
   ViewNotFoundError,
   RefreshError,
   SyncError,
+  PlanError,
+  type CycleOrigin,
   UnsupportedServerError,
 } from './errors';
 export { getAllViews, getViewDefinition } from './catalog/views-api';

@@ -127,6 +127,8 @@ const tablespace = viewOption<'tablespace', string | undefined>({
     return raw;
   },
   catalog: (view) => view.tablespace,
+  // The catalog records the database's default tablespace as none: `pg_default` declared is no change.
+  same: (a, b) => (a ?? 'pg_default') === (b ?? 'pg_default'),
   apply: 'alter',
   alter: (view, _from, to) => [setTablespaceSql(view, to)],
   render: (value) => (value ? { tablespace: value } : {}),

@@ -50,20 +50,25 @@ function step(ctx: StepContext, action: StepAction, view: QualifiedName & { kind
   };
 }
 
-/** Drops of everything rebuilt, captured or removed that exists: readers before what they read. */
+/**
+ * Drops of everything rebuilt, captured or removed that exists: readers before what they read, and among
+ * equals the later in the closure first (the closure lists what was found first first).
+ */
 export function dropSteps(ctx: StepContext): PlanStep[] {
   const { rebuild, captured, removed } = ctx.closure;
+  const graph = graphOf(ctx.state);
   const keys = [...rebuild.keys(), ...captured.keys(), ...removed.keys()].filter((k) => ctx.state.views.has(k));
-  return graphOf(ctx.state)
-    .creationOrder(keys)
-    .reverse()
-    .map((k) => {
-      const view = ctx.state.views.get(k)!;
-      const reason = removed.has(k)
-        ? 'it was created by typeorm-pgview and is no longer declared'
-        : (rebuild.get(k) ?? captured.get(k))!;
-      return step(ctx, 'drop', view, dropViewSql(view), reason);
-    });
+  const dropped = new Set(keys);
+  // Every reader of a dropped view is dropped too (closure.ts), so direct edges order them completely.
+  const order = topologicalSort(new Map(keys.map((k) => [k, graph.readsOf(k).filter((r) => dropped.has(r))])));
+  if (!order.ok) throw new ViewDependencyCycleError(order.cycle.map(nameOfKey), 'catalog');
+  return [...order.order].reverse().map((k) => {
+    const view = ctx.state.views.get(k)!;
+    const reason = removed.has(k)
+      ? 'it was created by typeorm-pgview and is no longer declared'
+      : (rebuild.get(k) ?? captured.get(k))!;
+    return step(ctx, 'drop', view, dropViewSql(view), reason);
+  });
 }
 
 /** The views being created, indexed by bare name and by qualified name, for `mentionedViews`. */
