@@ -73,7 +73,8 @@ export interface ViewDefinitionInput {
   storageParameters?: Readonly<Record<string, string | number | boolean>>;
 }
 
-const onlyFor = (kind: ViewKind) => VIEW_OPTIONS.filter((o) => o.kinds.length === 1 && o.kinds[0] === kind).map((o) => o.name);
+const onlyFor = (kind: ViewKind) =>
+  VIEW_OPTIONS.filter((o) => o.kinds.length === 1 && o.kinds[0] === kind).map((o) => o.name);
 const MATERIALIZED_ONLY = ['withData', 'indexes', 'autoRefresh', ...onlyFor('materialized')];
 const PLAIN_ONLY = ['recursive', ...onlyFor('view')];
 const INDEX_METHODS = ['btree', 'hash', 'gist', 'spgist', 'gin', 'brin'];

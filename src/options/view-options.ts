@@ -100,7 +100,11 @@ const storageParameters = viewOption<'storageParameters', Readonly<Record<string
   catalog: reloptions,
   same: (a, b) => {
     const norm = (r: Readonly<Record<string, string>>) =>
-      JSON.stringify(Object.entries(r).map(([k, v]) => [k.toLowerCase(), normalized(v)]).sort());
+      JSON.stringify(
+        Object.entries(r)
+          .map(([k, v]) => [k.toLowerCase(), normalized(v)])
+          .sort(),
+      );
     return norm(a) === norm(b);
   },
   apply: 'alter',

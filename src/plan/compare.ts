@@ -113,7 +113,11 @@ export function compareWithProbe(
     };
   const sameQuery = probe.definition === existing.definition && sameColumns(probe.columns, existing.columns);
   if (sameQuery && replaceOptions.length === 0)
-    return { kind: 'changes', alter, ...(view.kind === 'materialized' ? { indexes: indexChanges(view, indexes, probe.indexPredicates) } : {}) };
+    return {
+      kind: 'changes',
+      alter,
+      ...(view.kind === 'materialized' ? { indexes: indexChanges(view, indexes, probe.indexPredicates) } : {}),
+    };
   if (view.kind === 'materialized') return { kind: 'rebuild', reason: 'its query changed' };
   const what = !sameQuery ? 'its query changed' : 'its options changed';
   if (canReplace(existing.columns, probe.columns)) return { kind: 'changes', replace: what, alter };

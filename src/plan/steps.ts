@@ -39,7 +39,13 @@ export interface StepContext {
   readonly closure: Closure;
 }
 
-function step(ctx: StepContext, action: StepAction, view: QualifiedName & { kind: ViewKind }, sql: string, reason: string): PlanStep {
+function step(
+  ctx: StepContext,
+  action: StepAction,
+  view: QualifiedName & { kind: ViewKind },
+  sql: string,
+  reason: string,
+): PlanStep {
   const d = ctx.declared.get(relationKey(view));
   return {
     action,

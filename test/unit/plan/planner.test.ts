@@ -74,7 +74,10 @@ describe('phase 1: verdicts', () => {
       [],
       same(matview),
     );
-    expect(verdict.kind === 'changes' && verdict.alter?.map((o) => o.name)).toEqual(['storageParameters', 'tablespace']);
+    expect(verdict.kind === 'changes' && verdict.alter?.map((o) => o.name)).toEqual([
+      'storageParameters',
+      'tablespace',
+    ]);
     // `on` and `true` mean the same to PostgreSQL.
     const flagged = catalogView('m', { kind: 'materialized', options: ['autovacuum_enabled=on'] });
     const unchanged = compareWithProbe(
@@ -145,7 +148,11 @@ describe('phase 3: ordered steps', () => {
       edges: [edge('a', 't', 'table'), edge('b', 'a', 'materialized'), edge('c', 'b')],
     });
     // a becomes a plain view: a rebuild, so b (declared) is rebuilt and c (not managed) restored.
-    const plan = planSync({ definitions: [declared('b'), declared('a')], state, probes: new Map([[key('b'), same()]]) });
+    const plan = planSync({
+      definitions: [declared('b'), declared('a')],
+      state,
+      probes: new Map([[key('b'), same()]]),
+    });
     expect(plan.steps.map((s) => [s.action, s.view.name])).toEqual([
       ['drop', 'c'],
       ['drop', 'b'],

@@ -1,5 +1,11 @@
 // Hand-written catalog states and declarations for the planner's unit tests.
-import type { CatalogIndex, CatalogView, DatabaseState, DependencyEdge, RegistryRow } from '../../../src/catalog/reader';
+import type {
+  CatalogIndex,
+  CatalogView,
+  DatabaseState,
+  DependencyEdge,
+  RegistryRow,
+} from '../../../src/catalog/reader';
 import { relationKey } from '../../../src/ddl/identifiers';
 import { buildDefinition, type ViewDefinition, type ViewKind } from '../../../src/metadata/definition';
 import { catalogHash, declaredHash } from '../../../src/plan/fingerprints';
@@ -60,7 +66,8 @@ export interface StateParts {
 
 export function stateOf(parts: StateParts = {}): DatabaseState {
   const indexes = new Map<string, CatalogIndex[]>();
-  for (const i of parts.indexes ?? []) indexes.set(key(i.view, i.schema), [...(indexes.get(key(i.view, i.schema)) ?? []), i]);
+  for (const i of parts.indexes ?? [])
+    indexes.set(key(i.view, i.schema), [...(indexes.get(key(i.view, i.schema)) ?? []), i]);
   return {
     serverVersion: parts.serverVersion ?? 150000,
     currentUser: 'me',

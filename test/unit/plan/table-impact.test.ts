@@ -81,9 +81,7 @@ describe('tableImpact', () => {
   it('refuses when an undeclared view reads a dropped column, naming both', () => {
     const changes = ['ALTER TABLE "orders" DROP COLUMN "note"'];
     expect(() => impact(changes, state, [])).toThrow(PlanError);
-    expect(() => impact(changes, state, [])).toThrow(
-      /View public\.notes .* reads column "note" of public\.orders/,
-    );
+    expect(() => impact(changes, state, [])).toThrow(/View public\.notes .* reads column "note" of public\.orders/);
     // Declared, it is re-created from its declaration instead.
     expect(impact(changes, state, [declared('notes')]).views.map((v) => v.name)).toEqual(['counts', 'notes']);
   });
