@@ -209,7 +209,3 @@ export function writtenName(relation: QualifiedName): string {
 export function relationKey(relation: QualifiedName): string {
   return JSON.stringify([relation.schema, relation.name]);
 }
-
-export function sameRelation(a: QualifiedName, b: QualifiedName): boolean {
-  return a.schema === b.schema && a.name === b.name;
-}
