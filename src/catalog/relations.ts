@@ -4,7 +4,7 @@ import type { QueryRunner } from 'typeorm';
 import { relationKey, writtenName, type QualifiedName } from '../ddl/identifiers';
 import { ViewNotFoundError } from '../errors';
 import { resolveTarget, type RelationRef } from '../metadata/resolve-target';
-import { dataSourceOf } from '../metadata/target';
+import { dataSourceOf } from '../db/target';
 import { DEPENDENCIES_QUERY, RELATIONS_QUERY } from './queries';
 import { RELATION_KINDS, toEdge, type DependencyEdge, type RelationKind } from './reader';
 

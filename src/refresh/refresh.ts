@@ -9,7 +9,7 @@ import { toEdge } from '../catalog/reader';
 import { collectViews } from '../metadata/collect';
 import { resolveTarget } from '../metadata/resolve-target';
 import { viewArgsOf } from '../metadata/store';
-import { dataSourceOf, withQueryRunner, type Target } from '../metadata/target';
+import { dataSourceOf, withQueryRunner, type Target } from '../db/target';
 
 /**
  * How to refresh. `concurrently: true` needs a populated view and a unique index on plain columns with no
