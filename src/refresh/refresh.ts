@@ -3,7 +3,7 @@
 import { REFRESH_INFO_QUERY, DEPENDENCIES_QUERY } from '../catalog/queries';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { refreshSql } from '../ddl/statements';
-import { RefreshError, ViewDependencyCycleError, ViewNotFoundError } from '../errors';
+import { RefreshError, ViewNotFoundError } from '../errors';
 import { nameOfKey, RelationGraph } from '../catalog/graph';
 import { toEdge } from '../catalog/reader';
 import { collectViews } from '../metadata/collect';
