@@ -16,7 +16,7 @@ export type {
   AutoRefreshDefinition,
 } from './metadata/definition';
 export { collectViews } from './metadata/collect';
-export type { Target } from './metadata/target';
+export type { Target } from './db/target';
 export type { QualifiedName } from './ddl/identifiers';
 export { quoteIdentifier, qualifiedName } from './ddl/identifiers';
 export { syncViews } from './sync/sync-views';

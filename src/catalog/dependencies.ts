@@ -2,7 +2,7 @@
 // in the database, whether typeorm-pgview created it or not. Each call costs two queries: the relations
 // (to resolve and check names) and every "view reads relation" edge; the graph is walked in memory.
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
-import { withQueryRunner, type Target } from '../metadata/target';
+import { withQueryRunner, type Target } from '../db/target';
 import { RelationGraph } from './graph';
 import { readEdges, readRelations, resolveRelation, type Relation, type RelationRef } from './relations';
 import type { RelationKind } from './reader';

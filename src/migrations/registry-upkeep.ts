@@ -5,7 +5,7 @@ import { readDatabaseState } from '../catalog/reader';
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
 import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/registry';
 import type { ViewDefinition } from '../metadata/definition';
-import { dataSourceOf } from '../metadata/target';
+import { dataSourceOf } from '../db/target';
 import { catalogHash, declaredHash } from '../plan/fingerprints';
 import { registryOf } from '../sync/sync-views';
 

@@ -9,7 +9,7 @@ import { createViewStatements, dropViewSql } from '../ddl/statements';
 import { isPgViewError, SyncError } from '../errors';
 import { collectViews } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
-import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../metadata/target';
+import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { leavingViews } from '../plan/closure';
 import { tableImpact, type RebuiltView, type TableImpact } from '../plan/table-impact';
 import { collidesWithViews, tableChanges } from '../plan/table-statements';

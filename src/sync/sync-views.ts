@@ -13,7 +13,7 @@ import {
 import { isPgViewError, SyncError, ViewDeclarationError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
-import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../metadata/target';
+import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { planAutoRefreshTriggers, type TriggerChanges } from '../refresh/auto/triggers';
 import { catalogHash, declaredHash } from '../plan/fingerprints';
 import { planSync, viewsToProbe, type PlanStep } from '../plan/plan';

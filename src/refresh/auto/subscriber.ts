@@ -16,7 +16,7 @@ import type {
   UpdateEvent,
 } from 'typeorm';
 import { defaultSchemaOf } from '../../metadata/collect';
-import { dataSourceOf } from '../../metadata/target';
+import { dataSourceOf } from '../../db/target';
 import type { AutoRefresh } from './engine';
 import { autoRefreshFor } from './registry';
 

@@ -8,7 +8,7 @@ import { AUTO_REFRESH_TRIGGER_NAME } from '../../catalog/queries';
 import { qualifiedName, quoteIdentifier, relationKey, type QualifiedName } from '../../ddl/identifiers';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
-import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../../metadata/target';
+import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../../db/target';
 import { loadWatchGraph } from './graph';
 
 /** The LISTEN/NOTIFY channel; each payload is a JSON array `["schema", "table"]`. */
