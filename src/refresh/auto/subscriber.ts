@@ -2,18 +2,19 @@
 // arguments, so it finds its DataSource on each event and starts that DataSource's auto-refresh lazily.
 // Every handler returns synchronously and never throws: TypeORM awaits subscribers inside save() and
 // passes their exceptions to the writer, although the data is already committed.
-import type {
-  DataSource,
-  EntityMetadata,
-  EntitySubscriberInterface,
-  InsertEvent,
-  RecoverEvent,
-  RemoveEvent,
-  SoftRemoveEvent,
-  TransactionCommitEvent,
-  TransactionRollbackEvent,
-  TransactionStartEvent,
-  UpdateEvent,
+import {
+  EventSubscriber,
+  type DataSource,
+  type EntityMetadata,
+  type EntitySubscriberInterface,
+  type InsertEvent,
+  type RecoverEvent,
+  type RemoveEvent,
+  type SoftRemoveEvent,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+  type TransactionStartEvent,
+  type UpdateEvent,
 } from 'typeorm';
 import { defaultSchemaOf } from '../../metadata/collect';
 import { dataSourceOf } from '../../metadata/target';
@@ -36,6 +37,9 @@ function dataSourceOfEvent(event: AnyEvent): DataSource | undefined {
  *
  * @example new DataSource({ ..., subscribers: [AutoRefreshSubscriber] })
  */
+// TypeORM instantiates only the classes in `subscribers` that @EventSubscriber() recorded; without it
+// the class in the DataSource options was silently dropped.
+@EventSubscriber()
 export class AutoRefreshSubscriber implements EntitySubscriberInterface {
   /** Brand: recognised across two copies of the package (instanceof is not). */
   readonly isPgViewAutoRefreshSubscriber = true as const;
