@@ -257,7 +257,7 @@ export class AutoRefresh extends EventEmitter {
    * a lazily started one takes them), `installTriggers` when the `triggers` source is added. All of them can
    * change on a running engine, which is why a lazily started one is reconfigured, not recreated.
    */
-  applyOptions(options: EnableAutoRefreshOptions, caller = 'enableAutoRefresh'): void {
+  applyOptions(options: EnableAutoRefreshOptions): void {
     const current = optionValues(this.settings);
     const given = optionValues(options);
     const conflicts = (Object.keys(given) as OptionName[]).filter(
@@ -268,7 +268,7 @@ export class AutoRefresh extends EventEmitter {
         .map((key) => `\`${key}\` is ${JSON.stringify(current[key])}, this call passes ${JSON.stringify(given[key])}`)
         .join('; ');
       throw new PgViewError(
-        `${caller}: auto-refresh is already running on this DataSource with other options (${list}). Options cannot change while it runs: pass the same values (or leave them out), or \`await auto.stop()\` first and enable it again with the new ones.`,
+        `enableAutoRefresh: auto-refresh is already running on this DataSource with other options (${list}). Options cannot change while it runs: pass the same values (or leave them out), or \`await auto.stop()\` first and enable it again with the new ones.`,
       );
     }
     const next: ResolvedAutoRefreshOptions = Object.freeze({
