@@ -60,6 +60,16 @@ export type { SchemaSyncOptions, SchemaSyncResult, RebuiltView } from './sync/sc
 export { AutoRefreshSubscriber } from './refresh/auto/subscriber';
 export { enableAutoRefresh } from './refresh/auto/enable';
 export { AutoRefreshError } from './refresh/auto/engine';
-export type { AutoRefresh, AutoRefreshSource, EnableAutoRefreshOptions, AutoRefreshEvent } from './refresh/auto/engine';
+export type {
+  AutoRefresh,
+  AutoRefreshSource,
+  AutoRefreshSourceName,
+  EnableAutoRefreshOptions,
+  ResolvedAutoRefreshOptions,
+  AutoRefreshEvent,
+  AutoRefreshEvents,
+  AutoRefreshSourceEvent,
+  AutoRefreshStopEvent,
+} from './refresh/auto/engine';
 export { installAutoRefreshTriggers, removeAutoRefreshTriggers } from './refresh/auto/triggers';
 export type { TriggerOptions, TriggerChanges } from './refresh/auto/triggers';

@@ -1,14 +1,17 @@
 // One DataSource's auto-refresh: change sources (subscriber collector, trigger listener) feed table
 // names; the watch graph turns them into stale views; the scheduler decides when; the coordinator
 // refreshes on a pooled connection. Nothing here ever throws into a writer or awaits a refresh for it.
+// The engine owns its options (the conflict rule is decided here, in `applyOptions`) and its sources
+// (`addSource` installs them, `stop()` removes them); the registry only maps a DataSource to it.
 import { EventEmitter } from 'node:events';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
+import { STATE_TABLE_NAME } from '../../ddl/auto-refresh';
 import { displayName, relationKey, type QualifiedName } from '../../ddl/identifiers';
 import { PgViewError } from '../../errors';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
 import { ChangeCollector } from './collector';
-import { ensureStateTable, refreshCoordinated, STATE_TABLE_NAME } from './coordinator';
+import { ensureStateTable, refreshCoordinated } from './coordinator';
 import { loadWatchGraph, type WatchGraph } from './graph';
 import { ChangeListener } from './listener';
 import { RefreshScheduler, type Batch, type Outcome } from './scheduler';
@@ -17,11 +20,23 @@ import { ensureAutoRefreshTriggers } from './triggers';
 /** Where changes are learned from. See docs/auto-refresh.md for the trade-offs. */
 export type AutoRefreshSource = 'subscriber' | 'triggers' | 'both';
 
-/** Options of `enableAutoRefresh`. */
+/** One change source of a running auto-refresh (`'both'` is the two of them). */
+export type AutoRefreshSourceName = 'subscriber' | 'triggers';
+
+/**
+ * Options of `enableAutoRefresh`. An auto-refresh keeps the options it was first enabled with: a later
+ * `enableAutoRefresh` on the same DataSource may pass the same values, omit them or add a source, but a
+ * different value throws a `PgViewError` naming the option (`await auto.stop()` first to change it). An
+ * auto-refresh the subscriber started on its own, before any `enableAutoRefresh`, runs on the defaults,
+ * and the first `enableAutoRefresh` applies its options to it.
+ */
 export interface EnableAutoRefreshOptions {
-  /** `'subscriber'`: TypeORM row and transaction events. `'triggers'`: database triggers + LISTEN. Default: `'subscriber'`. */
+  /** `'subscriber'`: TypeORM row and transaction events. `'triggers'`: database triggers + LISTEN. Default: `'subscriber'`. Sources add up over calls. */
   source?: AutoRefreshSource;
-  /** With triggers: install missing triggers when enabling (DDL only when one is missing). Default: `true`. */
+  /**
+   * With triggers: install missing triggers when the `triggers` source is added (DDL only when one is
+   * missing). Default: `true`. Fixed from the call that adds the `triggers` source on.
+   */
   installTriggers?: boolean;
   /**
    * Coordinate with other processes through the table `typeorm_pgview_refresh_state` (created on first
@@ -35,6 +50,38 @@ export interface EnableAutoRefreshOptions {
   catalogTtlMs?: number;
 }
 
+/** The options an auto-refresh runs with, every field set (`auto.options`). */
+export interface ResolvedAutoRefreshOptions {
+  readonly installTriggers: boolean;
+  readonly coordinate: boolean;
+  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  readonly catalogTtlMs: number;
+}
+
+const DEFAULT_OPTIONS: ResolvedAutoRefreshOptions = Object.freeze({
+  installTriggers: true,
+  coordinate: true,
+  retry: Object.freeze({ initialMs: 200, maxMs: 30_000 }),
+  catalogTtlMs: 5000,
+});
+
+/** The options compared one by one (`retry`'s two fields separately, so passing one constrains only it). */
+type OptionName = 'installTriggers' | 'coordinate' | 'retry.initialMs' | 'retry.maxMs' | 'catalogTtlMs';
+
+function optionValues(
+  options: ResolvedAutoRefreshOptions | EnableAutoRefreshOptions,
+): Partial<Record<OptionName, unknown>> {
+  const values: Partial<Record<OptionName, unknown>> = {
+    installTriggers: options.installTriggers,
+    coordinate: options.coordinate,
+    'retry.initialMs': options.retry?.initialMs,
+    'retry.maxMs': options.retry?.maxMs,
+    catalogTtlMs: options.catalogTtlMs,
+  };
+  for (const key of Object.keys(values) as OptionName[]) if (values[key] === undefined) delete values[key];
+  return values;
+}
+
 /** A finished auto-refresh. */
 export interface AutoRefreshEvent {
   readonly view: QualifiedName;
@@ -45,6 +92,28 @@ export interface AutoRefreshEvent {
   readonly changedTables: readonly string[];
   /** Commits (or autocommitted writes) folded into this one refresh. */
   readonly commitsCoalesced: number;
+}
+
+/** A change source went live (`'source'` event). */
+export interface AutoRefreshSourceEvent {
+  readonly source: AutoRefreshSourceName;
+}
+
+/** The auto-refresh stopped hearing changes (`'stop'` event): `stop()` was called, or the DataSource was destroyed. */
+export interface AutoRefreshStopEvent {
+  readonly reason: 'stop' | 'destroyed';
+}
+
+/** Every event of `AutoRefresh`, with its listener's arguments. */
+export interface AutoRefreshEvents {
+  /** A view was refreshed. */
+  refresh: [event: AutoRefreshEvent];
+  /** A refresh, the listener or the catalog read failed (also written to the DataSource's logger). */
+  error: [error: AutoRefreshError];
+  /** A change source was added and is live. */
+  source: [event: AutoRefreshSourceEvent];
+  /** Stopped: sources detached, pending changes dropped (emitted once, before a running refresh ends). */
+  stop: [event: AutoRefreshStopEvent];
 }
 
 /** A refresh (or the listener) failed. The writes stay committed; the refresh is retried with backoff. */
@@ -63,16 +132,39 @@ export class AutoRefreshError extends PgViewError {
   }
 }
 
+/** @internal What the engine needs from outside: a subscriber to install for the `subscriber` source. */
+export interface AutoRefreshHooks {
+  /** A new AutoRefreshSubscriber (the class lives with the code that finds engines for TypeORM events). */
+  createSubscriber(): EntitySubscriberInterface;
+}
+
+/** True for an AutoRefreshSubscriber from any copy of this package (a brand; instanceof is not). */
+export function isAutoRefreshSubscriber(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { isPgViewAutoRefreshSubscriber?: unknown }).isPgViewAutoRefreshSubscriber === true
+  );
+}
+
 const LOCK_RETRY_MS = 50;
 const WATCHDOG_MS = 1000;
 
+type Listener<E extends keyof AutoRefreshEvents> = (...args: AutoRefreshEvents[E]) => void;
+
 export class AutoRefresh extends EventEmitter {
-  // With source 'both' every commit is heard twice; the triggers, which hear them all, do the counting.
-  /** @internal */ readonly collector = new ChangeCollector((tables) =>
-    this.tablesChanged(tables, this.options.source === 'both' ? 0 : 1),
+  // With the triggers on, which hear every commit, the subscriber's commits are not counted twice.
+  private readonly changes = new ChangeCollector((tables) =>
+    this.tablesChanged(tables, this.active.has('triggers') ? 0 : 1),
   );
   private readonly scheduler: RefreshScheduler;
   private readonly definitions: readonly ViewDefinition[];
+  private settings: ResolvedAutoRefreshOptions = DEFAULT_OPTIONS;
+  /** Options that took effect: a different value for one of them is a conflict. */
+  private readonly fixed = new Set<OptionName>();
+  private readonly active = new Set<AutoRefreshSourceName>();
+  private runtimeSubscriber?: EntitySubscriberInterface;
+  private triggersStarting?: Promise<void>;
   private graph?: WatchGraph;
   private graphAt = -Infinity;
   private graphLoading?: Promise<void>;
@@ -80,20 +172,17 @@ export class AutoRefresh extends EventEmitter {
   private listener?: ChangeListener;
   private stateTable?: QualifiedName;
   private stateTableChecked?: Promise<void>;
-  private watchdog?: NodeJS.Timeout;
+  private readonly watchdog: NodeJS.Timeout;
   private stopping?: Promise<void>;
-  /** @internal */ subscriberSource = false;
-  /** @internal */ onStop?: () => void;
 
-  /** @internal Use `enableAutoRefresh` or `AutoRefreshSubscriber`. */
+  /** @internal Use `enableAutoRefresh` or `AutoRefreshSubscriber`. Starts on the defaults, with no source. */
   constructor(
     readonly dataSource: DataSource,
-    private readonly options: EnableAutoRefreshOptions = {},
+    private readonly hooks: AutoRefreshHooks,
   ) {
     super();
     this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
-    if (options.coordinate !== false) this.stateTable = { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME };
-    const retry = { initialMs: 200, maxMs: 30_000, ...options.retry };
+    this.stateTable = { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME };
     this.scheduler = new RefreshScheduler({
       timing: (view) => this.graph!.views.get(view)!.autoRefresh!,
       upstream: (view) => this.graph?.upstream.get(view) ?? new Set(),
@@ -113,29 +202,31 @@ export class AutoRefresh extends EventEmitter {
         );
       },
       lockRetryMs: LOCK_RETRY_MS,
-      backoffMs: (n) => Math.min(retry.maxMs, retry.initialMs * 2 ** (n - 1)),
+      // Read at each failure, so options applied later (to a lazily started engine) take effect.
+      backoffMs: (n) => Math.min(this.settings.retry.maxMs, this.settings.retry.initialMs * 2 ** (n - 1)),
     });
     // The DataSource has no "destroyed" event: look now and then, so a forgotten stop() holds nothing open.
     this.watchdog = setInterval(() => {
-      if (!this.dataSource.isInitialized) void this.stop();
+      if (!this.dataSource.isInitialized) void this.halt('destroyed');
     }, WATCHDOG_MS);
     this.watchdog.unref();
   }
 
-  /** Listens for finished refreshes (`'refresh'`) or failures (`'error'`, also written to the DataSource logger). */
-  override on(event: 'refresh', listener: (event: AutoRefreshEvent) => void): this;
-  override on(event: 'error', listener: (error: AutoRefreshError) => void): this;
-  override on(event: string, listener: (...args: never[]) => void): this {
+  /**
+   * Listens for finished refreshes (`'refresh'`), failures (`'error'`, also written to the DataSource
+   * logger), sources going live (`'source'`) and the stop (`'stop'`).
+   *
+   * @example auto.on('stop', (e) => console.log(`auto-refresh stopped (${e.reason})`));
+   */
+  override on<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
 
-  override once(event: 'refresh', listener: (event: AutoRefreshEvent) => void): this;
-  override once(event: 'error', listener: (error: AutoRefreshError) => void): this;
-  override once(event: string, listener: (...args: never[]) => void): this {
+  override once<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
     return super.once(event, listener as (...args: unknown[]) => void);
   }
 
-  override off(event: 'refresh' | 'error', listener: (...args: never[]) => void): this {
+  override off<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
     return super.off(event, listener as (...args: unknown[]) => void);
   }
 
@@ -144,25 +235,88 @@ export class AutoRefresh extends EventEmitter {
     return this.definitions;
   }
 
-  /** @internal Starts the trigger listener (installing missing triggers first unless told not to). */
-  async startTriggers(): Promise<void> {
-    if (this.listener) return;
-    if (this.options.installTriggers !== false) await ensureAutoRefreshTriggers(this.dataSource, this.definitions);
-    this.listener = new ChangeListener(
-      this.dataSource,
-      {
-        changed: (tables) => this.tablesChanged(tables, 1),
-        reconnected: () => this.markAll(),
-        error: (error) =>
-          this.report(
-            new AutoRefreshError(`Auto-refresh listener: ${messageOf(error)}; reconnecting.`, undefined, 0, undefined, {
-              cause: error,
-            }),
-          ),
-      },
-      (n) => Math.min(5000, 100 * 2 ** (n - 1)),
+  /** The options it runs with (defaults filled in). */
+  get options(): ResolvedAutoRefreshOptions {
+    return this.settings;
+  }
+
+  /** The live change sources, in the order they were added. Empty once stopped. */
+  get sources(): readonly AutoRefreshSourceName[] {
+    return [...this.active];
+  }
+
+  /** Whether `stop()` was called (or the DataSource was destroyed). */
+  get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /**
+   * @internal Use `enableAutoRefresh`. Applies explicit options, or throws a `PgViewError` naming every
+   * option whose value differs from one already in effect. The one place the rule is decided: `coordinate`,
+   * `retry` and `catalogTtlMs` take effect at the first call (before it an engine runs on the defaults, so
+   * a lazily started one takes them), `installTriggers` when the `triggers` source is added. All of them can
+   * change on a running engine, which is why a lazily started one is reconfigured, not recreated.
+   */
+  applyOptions(options: EnableAutoRefreshOptions): void {
+    const current = optionValues(this.settings);
+    const given = optionValues(options);
+    const conflicts = (Object.keys(given) as OptionName[]).filter(
+      (key) => this.fixed.has(key) && given[key] !== current[key],
     );
-    await this.listener.start();
+    if (conflicts.length > 0) {
+      const list = conflicts
+        .map((key) => `\`${key}\` is ${JSON.stringify(current[key])}, this call passes ${JSON.stringify(given[key])}`)
+        .join('; ');
+      throw new PgViewError(
+        `enableAutoRefresh: auto-refresh is already running on this DataSource with other options (${list}). Options cannot change while it runs: pass the same values (or leave them out), or \`await auto.stop()\` first and enable it again with the new ones.`,
+      );
+    }
+    const next: ResolvedAutoRefreshOptions = Object.freeze({
+      installTriggers: options.installTriggers ?? this.settings.installTriggers,
+      coordinate: options.coordinate ?? this.settings.coordinate,
+      retry: Object.freeze({ ...this.settings.retry, ...definedOnly(options.retry) }),
+      catalogTtlMs: options.catalogTtlMs ?? this.settings.catalogTtlMs,
+    });
+    if (next.coordinate !== this.settings.coordinate)
+      this.stateTable = next.coordinate
+        ? { schema: defaultSchemaOf(this.dataSource), name: STATE_TABLE_NAME }
+        : undefined;
+    this.settings = next;
+    for (const key of ['coordinate', 'retry.initialMs', 'retry.maxMs', 'catalogTtlMs'] as const) this.fixed.add(key);
+    if (this.active.has('triggers') || this.triggersStarting) this.fixed.add('installTriggers');
+  }
+
+  /**
+   * Adds a change source (idempotent). `'subscriber'` registers an `AutoRefreshSubscriber` on the DataSource
+   * unless one is there (removed again by `stop()`); `'triggers'` installs missing triggers (unless
+   * `installTriggers: false`) and opens the LISTEN connection. Resolves once the source is live.
+   *
+   * @example await auto.addSource('triggers'); // now raw SQL and other services' writes refresh too
+   */
+  addSource(source: AutoRefreshSourceName): Promise<void> {
+    if (this.stopping)
+      return Promise.reject(
+        new PgViewError(
+          `addSource('${source}'): this auto-refresh is stopped. Call enableAutoRefresh(dataSource) for a new one.`,
+        ),
+      );
+    if (source === 'subscriber') {
+      this.addSubscriber();
+      return Promise.resolve();
+    }
+    if (source === 'triggers')
+      return (this.triggersStarting ??= this.startTriggers().catch((error: unknown) => {
+        this.triggersStarting = undefined;
+        throw error;
+      }));
+    return Promise.reject(
+      new PgViewError(`addSource: the source is ${JSON.stringify(source)}. Use 'subscriber' or 'triggers'.`),
+    );
+  }
+
+  /** @internal The subscriber source's collector, while that source is on (read by AutoRefreshSubscriber). */
+  get collector(): ChangeCollector | undefined {
+    return this.active.has('subscriber') ? this.changes : undefined;
   }
 
   /** @internal The listener's backend pid (tests). */
@@ -181,7 +335,7 @@ export class AutoRefresh extends EventEmitter {
     if (this.stopping || tables.length === 0) return;
     this.buffered.push({ tables: [...tables], commits });
     // A declared view missing from the catalog (not created yet) makes the graph stale at once.
-    const ttl = this.graphComplete() ? (this.options.catalogTtlMs ?? 5000) : 0;
+    const ttl = this.graphComplete() ? this.settings.catalogTtlMs : 0;
     if (performance.now() - this.graphAt <= ttl) this.resolveBuffered();
     else void this.ensureGraph();
   }
@@ -201,16 +355,68 @@ export class AutoRefresh extends EventEmitter {
   }
 
   /**
-   * Stops: drops changes not refreshed yet (call `flush()` first to run them), waits for a refresh already
-   * running, closes the listener and clears every timer. Safe to call twice, and after `destroy()`.
+   * Stops: removes the subscriber it registered, drops changes not refreshed yet (call `flush()` first to
+   * run them), waits for a refresh already running, closes the listener and clears every timer. Emits
+   * `'stop'`. Safe to call twice, and after `destroy()`.
    */
   stop(): Promise<void> {
-    return (this.stopping ??= (async () => {
-      if (this.watchdog) clearInterval(this.watchdog);
-      this.buffered = [];
-      this.onStop?.();
-      await Promise.all([this.scheduler.stop(), this.listener?.stop()]);
-    })());
+    return this.halt('stop');
+  }
+
+  private halt(reason: AutoRefreshStopEvent['reason']): Promise<void> {
+    if (this.stopping) return this.stopping;
+    clearInterval(this.watchdog);
+    this.buffered = [];
+    this.active.clear();
+    this.removeSubscriber();
+    this.stopping = Promise.all([this.scheduler.stop(), this.listener?.stop()]).then(() => undefined);
+    this.emitSafely('stop', { reason });
+    return this.stopping;
+  }
+
+  private addSubscriber(): void {
+    if (this.active.has('subscriber')) return;
+    const subscribers = this.dataSource.subscribers as EntitySubscriberInterface[];
+    // Added at runtime (TypeORM reads the array at each event) unless the DataSource options have one.
+    if (!subscribers.some(isAutoRefreshSubscriber)) {
+      this.runtimeSubscriber = this.hooks.createSubscriber();
+      subscribers.push(this.runtimeSubscriber);
+    }
+    this.active.add('subscriber');
+    this.emitSafely('source', { source: 'subscriber' });
+  }
+
+  private removeSubscriber(): void {
+    if (!this.runtimeSubscriber) return;
+    const subscribers = this.dataSource.subscribers as EntitySubscriberInterface[];
+    const at = subscribers.indexOf(this.runtimeSubscriber);
+    if (at >= 0) subscribers.splice(at, 1);
+    this.runtimeSubscriber = undefined;
+  }
+
+  /** Installs missing triggers (unless told not to), then LISTENs. */
+  private async startTriggers(): Promise<void> {
+    this.fixed.add('installTriggers');
+    if (this.settings.installTriggers) await ensureAutoRefreshTriggers(this.dataSource, this.definitions);
+    if (this.stopping) return;
+    this.listener = new ChangeListener(
+      this.dataSource,
+      {
+        changed: (tables) => this.tablesChanged(tables, 1),
+        reconnected: () => this.markAll(),
+        error: (error) =>
+          this.report(
+            new AutoRefreshError(`Auto-refresh listener: ${messageOf(error)}; reconnecting.`, undefined, 0, undefined, {
+              cause: error,
+            }),
+          ),
+      },
+      (n) => Math.min(5000, 100 * 2 ** (n - 1)),
+    );
+    await this.listener.start();
+    if (this.stopping) return;
+    this.active.add('triggers');
+    this.emitSafely('source', { source: 'triggers' });
   }
 
   /** Marks every auto-refreshed view stale (after the listener missed notifications). */
@@ -265,7 +471,7 @@ export class AutoRefresh extends EventEmitter {
 
   private async run(view: string, batch: Batch): Promise<Outcome> {
     if (!this.dataSource.isInitialized || this.stopping) {
-      void this.stop();
+      void this.halt(this.dataSource.isInitialized ? 'stop' : 'destroyed');
       return { kind: 'dropped' };
     }
     const definition = this.graph!.views.get(view)!;
@@ -301,17 +507,19 @@ export class AutoRefresh extends EventEmitter {
       changedTables: [...batch.tables].sort(),
       commitsCoalesced: batch.commits,
     };
+    this.emitSafely('refresh', event);
+  }
+
+  /** Emits to the user's listeners; one that throws is reported, never thrown into auto-refresh. */
+  private emitSafely<E extends 'refresh' | 'source' | 'stop'>(event: E, ...args: AutoRefreshEvents[E]): void {
     try {
-      this.emit('refresh', event);
+      this.emit(event, ...args);
     } catch (error) {
+      const view = event === 'refresh' ? (args[0] as AutoRefreshEvent).view : undefined;
       this.report(
-        new AutoRefreshError(
-          `An auto-refresh 'refresh' listener threw: ${messageOf(error)}.`,
-          event.view,
-          0,
-          undefined,
-          { cause: error },
-        ),
+        new AutoRefreshError(`An auto-refresh '${event}' listener threw: ${messageOf(error)}.`, view, 0, undefined, {
+          cause: error,
+        }),
       );
     }
   }
@@ -334,4 +542,12 @@ export class AutoRefresh extends EventEmitter {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `retry` without its undefined fields (so `{ initialMs: undefined }` keeps the current value). */
+function definedOnly(retry: EnableAutoRefreshOptions['retry']): Partial<ResolvedAutoRefreshOptions['retry']> {
+  const out: { initialMs?: number; maxMs?: number } = {};
+  if (retry?.initialMs !== undefined) out.initialMs = retry.initialMs;
+  if (retry?.maxMs !== undefined) out.maxMs = retry.maxMs;
+  return out;
 }
