@@ -59,17 +59,19 @@ export { synchronizeSchema } from './sync/schema';
 export type { SchemaSyncOptions, SchemaSyncResult, RebuiltView } from './sync/schema';
 export { AutoRefreshSubscriber } from './refresh/auto/subscriber';
 export { enableAutoRefresh } from './refresh/auto/enable';
-export { AutoRefreshError } from './refresh/auto/engine';
+export { AutoRefreshError } from './refresh/auto/events';
+export type { AutoRefresh } from './refresh/auto/engine';
 export type {
-  AutoRefresh,
   AutoRefreshSource,
   AutoRefreshSourceName,
   EnableAutoRefreshOptions,
   ResolvedAutoRefreshOptions,
+} from './refresh/auto/options';
+export type {
   AutoRefreshEvent,
   AutoRefreshEvents,
   AutoRefreshSourceEvent,
   AutoRefreshStopEvent,
-} from './refresh/auto/engine';
+} from './refresh/auto/events';
 export { installAutoRefreshTriggers, removeAutoRefreshTriggers } from './refresh/auto/triggers';
 export type { TriggerOptions, TriggerChanges } from './refresh/auto/triggers';

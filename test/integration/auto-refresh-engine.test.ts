@@ -10,7 +10,8 @@ import {
   type AutoRefreshError,
   type AutoRefreshEvent,
 } from '../../src';
-import type { AutoRefresh, AutoRefreshSourceEvent, AutoRefreshStopEvent } from '../../src/refresh/auto/engine';
+import type { AutoRefresh } from '../../src/refresh/auto/engine';
+import type { AutoRefreshSourceEvent, AutoRefreshStopEvent } from '../../src/refresh/auto/events';
 import { runningAutoRefresh } from '../../src/refresh/auto/registry';
 import { isAutoRefreshSubscriber } from '../../src/refresh/auto/subscriber';
 import { autoRefreshEntities, Customer, Fraction, Purchase } from '../support/auto-refresh-fixture';

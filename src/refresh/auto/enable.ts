@@ -2,7 +2,8 @@
 // registered in the DataSource options.
 import type { DataSource } from 'typeorm';
 import { PgViewError } from '../../errors';
-import type { AutoRefresh, EnableAutoRefreshOptions } from './engine';
+import type { AutoRefresh } from './engine';
+import type { EnableAutoRefreshOptions } from './options';
 import { runningAutoRefresh, startAutoRefresh } from './registry';
 import { subscriberHooks } from './subscriber';
 

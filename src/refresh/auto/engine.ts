@@ -1,136 +1,32 @@
 // One DataSource's auto-refresh: change sources (subscriber collector, trigger listener) feed table
 // names; the watch graph turns them into stale views; the scheduler decides when; the coordinator
 // refreshes on a pooled connection. Nothing here ever throws into a writer or awaits a refresh for it.
-// The engine owns its options (the conflict rule is decided here, in `applyOptions`) and its sources
+// The engine owns its options (the conflict rule: options.ts, applied in `applyOptions`) and its sources
 // (`addSource` installs them, `stop()` removes them); the registry only maps a DataSource to it.
 import { EventEmitter } from 'node:events';
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { STATE_TABLE_NAME } from '../../ddl/auto-refresh';
-import { displayName, relationKey, type QualifiedName } from '../../ddl/identifiers';
+import { displayName, type QualifiedName } from '../../ddl/identifiers';
 import { PgViewError } from '../../errors';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
 import { ChangeCollector } from './collector';
 import { ensureStateTable, refreshCoordinated } from './coordinator';
-import { loadWatchGraph, type WatchGraph } from './graph';
+import { loadWatchGraph } from './graph';
+import { ChangeRouter } from './router';
 import { ChangeListener } from './listener';
+import { AutoRefreshError, type AutoRefreshEvent, type AutoRefreshEvents, type AutoRefreshStopEvent } from './events';
+import {
+  DEFAULT_OPTIONS,
+  FIXED_AT_FIRST_CALL,
+  mergeOptions,
+  type AutoRefreshSourceName,
+  type EnableAutoRefreshOptions,
+  type OptionName,
+  type ResolvedAutoRefreshOptions,
+} from './options';
 import { RefreshScheduler, type Batch, type Outcome } from './scheduler';
 import { ensureAutoRefreshTriggers } from './triggers';
-
-/** Where changes are learned from. See docs/auto-refresh.md for the trade-offs. */
-export type AutoRefreshSource = 'subscriber' | 'triggers' | 'both';
-
-/** One change source of a running auto-refresh (`'both'` is the two of them). */
-export type AutoRefreshSourceName = 'subscriber' | 'triggers';
-
-/**
- * Options of `enableAutoRefresh`. An auto-refresh keeps the options it was first enabled with: a later
- * `enableAutoRefresh` on the same DataSource may pass the same values, omit them or add a source, but a
- * different value throws a `PgViewError` naming the option (`await auto.stop()` first to change it). An
- * auto-refresh the subscriber started on its own, before any `enableAutoRefresh`, runs on the defaults,
- * and the first `enableAutoRefresh` applies its options to it.
- */
-export interface EnableAutoRefreshOptions {
-  /** `'subscriber'`: TypeORM row and transaction events. `'triggers'`: database triggers + LISTEN. Default: `'subscriber'`. Sources add up over calls. */
-  source?: AutoRefreshSource;
-  /**
-   * With triggers: install missing triggers when the `triggers` source is added (DDL only when one is
-   * missing). Default: `true`. Fixed from the call that adds the `triggers` source on.
-   */
-  installTriggers?: boolean;
-  /**
-   * Coordinate with other processes through the table `typeorm_pgview_refresh_state` (created on first
-   * use), so a change is refreshed once, not once per process. `false`: refreshes of one view still never
-   * overlap, but each process refreshes for its own changes. Default: `true`.
-   */
-  coordinate?: boolean;
-  /** Retry delays after a failed refresh: doubled from `initialMs` up to `maxMs`. Default: 200 / 30000. */
-  retry?: { initialMs?: number; maxMs?: number };
-  /** Re-read the catalog's dependencies when they are older than this at a change. Default: 5000 ms. */
-  catalogTtlMs?: number;
-}
-
-/** The options an auto-refresh runs with, every field set (`auto.options`). */
-export interface ResolvedAutoRefreshOptions {
-  readonly installTriggers: boolean;
-  readonly coordinate: boolean;
-  readonly retry: { readonly initialMs: number; readonly maxMs: number };
-  readonly catalogTtlMs: number;
-}
-
-const DEFAULT_OPTIONS: ResolvedAutoRefreshOptions = Object.freeze({
-  installTriggers: true,
-  coordinate: true,
-  retry: Object.freeze({ initialMs: 200, maxMs: 30_000 }),
-  catalogTtlMs: 5000,
-});
-
-/** The options compared one by one (`retry`'s two fields separately, so passing one constrains only it). */
-type OptionName = 'installTriggers' | 'coordinate' | 'retry.initialMs' | 'retry.maxMs' | 'catalogTtlMs';
-
-function optionValues(
-  options: ResolvedAutoRefreshOptions | EnableAutoRefreshOptions,
-): Partial<Record<OptionName, unknown>> {
-  const values: Partial<Record<OptionName, unknown>> = {
-    installTriggers: options.installTriggers,
-    coordinate: options.coordinate,
-    'retry.initialMs': options.retry?.initialMs,
-    'retry.maxMs': options.retry?.maxMs,
-    catalogTtlMs: options.catalogTtlMs,
-  };
-  for (const key of Object.keys(values) as OptionName[]) if (values[key] === undefined) delete values[key];
-  return values;
-}
-
-/** A finished auto-refresh. */
-export interface AutoRefreshEvent {
-  readonly view: QualifiedName;
-  readonly durationMs: number;
-  /** Whether REFRESH ... CONCURRENTLY ran. */
-  readonly concurrently: boolean;
-  /** `schema.table` names whose changes it covers (a view name when it follows another auto-refreshed view). */
-  readonly changedTables: readonly string[];
-  /** Commits (or autocommitted writes) folded into this one refresh. */
-  readonly commitsCoalesced: number;
-}
-
-/** A change source went live (`'source'` event). */
-export interface AutoRefreshSourceEvent {
-  readonly source: AutoRefreshSourceName;
-}
-
-/** The auto-refresh stopped hearing changes (`'stop'` event): `stop()` was called, or the DataSource was destroyed. */
-export interface AutoRefreshStopEvent {
-  readonly reason: 'stop' | 'destroyed';
-}
-
-/** Every event of `AutoRefresh`, with its listener's arguments. */
-export interface AutoRefreshEvents {
-  /** A view was refreshed. */
-  refresh: [event: AutoRefreshEvent];
-  /** A refresh, the listener or the catalog read failed (also written to the DataSource's logger). */
-  error: [error: AutoRefreshError];
-  /** A change source was added and is live. */
-  source: [event: AutoRefreshSourceEvent];
-  /** Stopped: sources detached, pending changes dropped (emitted once, before a running refresh ends). */
-  stop: [event: AutoRefreshStopEvent];
-}
-
-/** A refresh (or the listener) failed. The writes stay committed; the refresh is retried with backoff. */
-export class AutoRefreshError extends PgViewError {
-  constructor(
-    message: string,
-    /** The view, when the failure was a refresh. */
-    readonly view?: QualifiedName,
-    /** Consecutive failures of this view so far. */
-    readonly attempt = 0,
-    /** When the next try is due, in ms (undefined when none is scheduled). */
-    readonly retryInMs?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 /** @internal What the engine needs from outside: a subscriber to install for the `subscriber` source. */
 export interface AutoRefreshHooks {
@@ -165,10 +61,7 @@ export class AutoRefresh extends EventEmitter {
   private readonly active = new Set<AutoRefreshSourceName>();
   private runtimeSubscriber?: EntitySubscriberInterface;
   private triggersStarting?: Promise<void>;
-  private graph?: WatchGraph;
-  private graphAt = -Infinity;
-  private graphLoading?: Promise<void>;
-  private buffered: { tables: QualifiedName[]; commits: number }[] = [];
+  private readonly router: ChangeRouter;
   private listener?: ChangeListener;
   private stateTable?: QualifiedName;
   private stateTableChecked?: Promise<void>;
@@ -183,18 +76,38 @@ export class AutoRefresh extends EventEmitter {
     super();
     this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
     this.stateTable = { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME };
+    this.router = new ChangeRouter(this.definitions, {
+      load: () => loadWatchGraph((sql) => this.dataSource.query(sql), this.definitions),
+      ttlMs: () => this.settings.catalogTtlMs,
+      mark: (view, tables, commits) => this.scheduler.mark(view, tables, commits),
+      failed: (error) => {
+        if (this.dataSource.isInitialized)
+          this.report(
+            new AutoRefreshError(
+              `Auto-refresh could not read view dependencies: ${messageOf(error)}.`,
+              undefined,
+              0,
+              undefined,
+              {
+                cause: error,
+              },
+            ),
+          );
+      },
+      stopped: () => this.stopping !== undefined,
+    });
     this.scheduler = new RefreshScheduler({
-      timing: (view) => this.graph!.views.get(view)!.autoRefresh!,
-      upstream: (view) => this.graph?.upstream.get(view) ?? new Set(),
-      downstream: (view) => this.graph?.downstream.get(view) ?? new Set(),
+      timing: (view) => this.router.graph!.views.get(view)!.autoRefresh!,
+      upstream: (view) => this.router.graph?.upstream.get(view) ?? new Set(),
+      downstream: (view) => this.router.graph?.downstream.get(view) ?? new Set(),
       run: (view, batch) => this.run(view, batch),
       refreshed: (view, batch, outcome) => this.emitRefresh(view, batch, outcome),
       failed: (view, _batch, error, attempt, retryInMs) => {
-        const name = displayName(this.graph!.views.get(view)!);
+        const name = displayName(this.router.graph!.views.get(view)!);
         this.report(
           new AutoRefreshError(
             `Auto-refresh of ${name} failed (attempt ${attempt}, retrying in ${Math.round(retryInMs)} ms): ${messageOf(error)}. The writes that caused it are committed; fix the cause, and the next attempt or change refreshes it.`,
-            this.graph!.views.get(view),
+            this.router.graph!.views.get(view),
             attempt,
             retryInMs,
             { cause: error },
@@ -258,31 +171,13 @@ export class AutoRefresh extends EventEmitter {
    * change on a running engine, which is why a lazily started one is reconfigured, not recreated.
    */
   applyOptions(options: EnableAutoRefreshOptions): void {
-    const current = optionValues(this.settings);
-    const given = optionValues(options);
-    const conflicts = (Object.keys(given) as OptionName[]).filter(
-      (key) => this.fixed.has(key) && given[key] !== current[key],
-    );
-    if (conflicts.length > 0) {
-      const list = conflicts
-        .map((key) => `\`${key}\` is ${JSON.stringify(current[key])}, this call passes ${JSON.stringify(given[key])}`)
-        .join('; ');
-      throw new PgViewError(
-        `enableAutoRefresh: auto-refresh is already running on this DataSource with other options (${list}). Options cannot change while it runs: pass the same values (or leave them out), or \`await auto.stop()\` first and enable it again with the new ones.`,
-      );
-    }
-    const next: ResolvedAutoRefreshOptions = Object.freeze({
-      installTriggers: options.installTriggers ?? this.settings.installTriggers,
-      coordinate: options.coordinate ?? this.settings.coordinate,
-      retry: Object.freeze({ ...this.settings.retry, ...definedOnly(options.retry) }),
-      catalogTtlMs: options.catalogTtlMs ?? this.settings.catalogTtlMs,
-    });
+    const next = mergeOptions(this.settings, this.fixed, options);
     if (next.coordinate !== this.settings.coordinate)
       this.stateTable = next.coordinate
         ? { schema: defaultSchemaOf(this.dataSource), name: STATE_TABLE_NAME }
         : undefined;
     this.settings = next;
-    for (const key of ['coordinate', 'retry.initialMs', 'retry.maxMs', 'catalogTtlMs'] as const) this.fixed.add(key);
+    for (const key of FIXED_AT_FIRST_CALL) this.fixed.add(key);
     if (this.active.has('triggers') || this.triggersStarting) this.fixed.add('installTriggers');
   }
 
@@ -326,18 +221,13 @@ export class AutoRefresh extends EventEmitter {
 
   /** @internal Loads the watch graph now (so the first changes resolve without waiting). */
   async loadGraph(): Promise<void> {
-    this.graphAt = -Infinity;
-    await this.ensureGraph();
+    await this.router.reload();
   }
 
   /** Tables whose changes are committed: mark the views that read them stale. Never throws. */
   tablesChanged(tables: readonly QualifiedName[], commits: number): void {
     if (this.stopping || tables.length === 0) return;
-    this.buffered.push({ tables: [...tables], commits });
-    // A declared view missing from the catalog (not created yet) makes the graph stale at once.
-    const ttl = this.graphComplete() ? this.settings.catalogTtlMs : 0;
-    if (performance.now() - this.graphAt <= ttl) this.resolveBuffered();
-    else void this.ensureGraph();
+    this.router.changed(tables, commits);
   }
 
   /**
@@ -348,10 +238,10 @@ export class AutoRefresh extends EventEmitter {
     // With triggers, first hear every notification committed so far.
     await this.listener?.sync().catch(() => undefined);
     do {
-      if (this.graphLoading || this.buffered.length > 0) await this.ensureGraph();
+      if (this.router.pending) await this.router.ensure();
       await this.scheduler.flush();
       // Changes buffered behind a catalog reload meanwhile: go round again.
-    } while (!this.stopping && (this.graphLoading || this.buffered.length > 0));
+    } while (!this.stopping && this.router.pending);
   }
 
   /**
@@ -366,7 +256,7 @@ export class AutoRefresh extends EventEmitter {
   private halt(reason: AutoRefreshStopEvent['reason']): Promise<void> {
     if (this.stopping) return this.stopping;
     clearInterval(this.watchdog);
-    this.buffered = [];
+    this.router.clear();
     this.active.clear();
     this.removeSubscriber();
     this.stopping = Promise.all([this.scheduler.stop(), this.listener?.stop()]).then(() => undefined);
@@ -421,52 +311,7 @@ export class AutoRefresh extends EventEmitter {
 
   /** Marks every auto-refreshed view stale (after the listener missed notifications). */
   private markAll(): void {
-    void this.ensureGraph().then(() => {
-      const tables = new Map<string, QualifiedName>();
-      for (const list of this.graph?.tablesByView.values() ?? []) for (const t of list) tables.set(relationKey(t), t);
-      this.tablesChanged([...tables.values()], 0);
-    });
-  }
-
-  private graphComplete(): boolean {
-    return this.definitions.every((d) => (this.graph?.tablesByView.get(relationKey(d))?.length ?? 0) > 0);
-  }
-
-  private ensureGraph(): Promise<void> {
-    return (this.graphLoading ??= (async () => {
-      try {
-        this.graph = await loadWatchGraph((sql) => this.dataSource.query(sql), this.definitions);
-        this.graphAt = performance.now();
-      } catch (error) {
-        if (this.dataSource.isInitialized)
-          this.report(
-            new AutoRefreshError(
-              `Auto-refresh could not read view dependencies: ${messageOf(error)}.`,
-              undefined,
-              0,
-              undefined,
-              { cause: error },
-            ),
-          );
-      } finally {
-        this.graphLoading = undefined;
-      }
-      this.resolveBuffered();
-    })());
-  }
-
-  private resolveBuffered(): void {
-    const graph = this.graph;
-    if (!graph || this.stopping) return;
-    const changes = this.buffered;
-    this.buffered = [];
-    for (const { tables, commits } of changes) {
-      const perView = new Map<string, string[]>();
-      for (const table of tables)
-        for (const view of graph.viewsByTable.get(relationKey(table)) ?? [])
-          perView.set(view, [...(perView.get(view) ?? []), displayName(table)]);
-      for (const [view, names] of perView) this.scheduler.mark(view, names, commits);
-    }
+    void this.router.ensure().then(() => this.tablesChanged(this.router.watchedTables(), 0));
   }
 
   private async run(view: string, batch: Batch): Promise<Outcome> {
@@ -474,7 +319,7 @@ export class AutoRefresh extends EventEmitter {
       void this.halt(this.dataSource.isInitialized ? 'stop' : 'destroyed');
       return { kind: 'dropped' };
     }
-    const definition = this.graph!.views.get(view)!;
+    const definition = this.router.graph!.views.get(view)!;
     if (this.stateTable) {
       this.stateTableChecked ??= ensureStateTable(this.dataSource, this.stateTable).catch((error: unknown) => {
         this.report(
@@ -499,7 +344,7 @@ export class AutoRefresh extends EventEmitter {
   }
 
   private emitRefresh(view: string, batch: Batch, outcome: Extract<Outcome, { kind: 'refreshed' }>): void {
-    const definition = this.graph!.views.get(view)!;
+    const definition = this.router.graph!.views.get(view)!;
     const event: AutoRefreshEvent = {
       view: { schema: definition.schema, name: definition.name },
       durationMs: outcome.durationMs,
@@ -542,12 +387,4 @@ export class AutoRefresh extends EventEmitter {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** `retry` without its undefined fields (so `{ initialMs: undefined }` keeps the current value). */
-function definedOnly(retry: EnableAutoRefreshOptions['retry']): Partial<ResolvedAutoRefreshOptions['retry']> {
-  const out: { initialMs?: number; maxMs?: number } = {};
-  if (retry?.initialMs !== undefined) out.initialMs = retry.initialMs;
-  if (retry?.maxMs !== undefined) out.maxMs = retry.maxMs;
-  return out;
 }
