@@ -97,3 +97,46 @@ export async function refreshCoordinated(dataSource: DataSource, job: Coordinate
     await queryRunner.release();
   }
 }
+
+/**
+ * One engine's coordination: the state table (created on first use; without it, or with
+ * `coordinate: false`, refreshes still never overlap but are not shared between processes).
+ */
+export class Coordination {
+  private checked?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private table: QualifiedName | undefined,
+    /** The state table could not be created: refreshes go on uncoordinated. */
+    private readonly unavailable: (table: QualifiedName, error: unknown) => void,
+  ) {}
+
+  /** Turns coordination on (through `table`) or off. */
+  use(table: QualifiedName | undefined): void {
+    this.table = table;
+    this.checked = undefined;
+  }
+
+  /** Refreshes `view` once for changes up to `lastChangeAt`, coordinated when a state table is in use. */
+  async refresh(
+    view: QualifiedName,
+    concurrently: CoordinatedRefresh['concurrently'],
+    lastChangeAt: number,
+  ): Promise<Outcome> {
+    const table = this.table;
+    if (table) {
+      this.checked ??= ensureStateTable(this.dataSource, table).catch((error: unknown) => {
+        this.unavailable(table, error);
+        this.table = undefined;
+      });
+      await this.checked;
+    }
+    return refreshCoordinated(this.dataSource, {
+      view,
+      concurrently,
+      lastChangeAt,
+      ...(this.table ? { stateTable: this.table } : {}),
+    });
+  }
+}

@@ -11,7 +11,7 @@ import { PgViewError } from '../../errors';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
 import { ChangeCollector } from './collector';
-import { ensureStateTable, refreshCoordinated } from './coordinator';
+import { Coordination } from './coordinator';
 import { loadWatchGraph } from './graph';
 import { ChangeRouter } from './router';
 import { ChangeListener } from './listener';
@@ -63,8 +63,7 @@ export class AutoRefresh extends EventEmitter {
   private triggersStarting?: Promise<void>;
   private readonly router: ChangeRouter;
   private listener?: ChangeListener;
-  private stateTable?: QualifiedName;
-  private stateTableChecked?: Promise<void>;
+  private readonly coordination: Coordination;
   private readonly watchdog: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
@@ -75,7 +74,17 @@ export class AutoRefresh extends EventEmitter {
   ) {
     super();
     this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
-    this.stateTable = { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME };
+    this.coordination = new Coordination(dataSource, this.stateTableName(), (table, error) =>
+      this.report(
+        new AutoRefreshError(
+          `Auto-refresh cannot create ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
+          undefined,
+          0,
+          undefined,
+          { cause: error },
+        ),
+      ),
+    );
     this.router = new ChangeRouter(this.definitions, {
       load: () => loadWatchGraph((sql) => this.dataSource.query(sql), this.definitions),
       ttlMs: () => this.settings.catalogTtlMs,
@@ -173,9 +182,7 @@ export class AutoRefresh extends EventEmitter {
   applyOptions(options: EnableAutoRefreshOptions): void {
     const next = mergeOptions(this.settings, this.fixed, options);
     if (next.coordinate !== this.settings.coordinate)
-      this.stateTable = next.coordinate
-        ? { schema: defaultSchemaOf(this.dataSource), name: STATE_TABLE_NAME }
-        : undefined;
+      this.coordination.use(next.coordinate ? this.stateTableName() : undefined);
     this.settings = next;
     for (const key of FIXED_AT_FIRST_CALL) this.fixed.add(key);
     if (this.active.has('triggers') || this.triggersStarting) this.fixed.add('installTriggers');
@@ -320,27 +327,15 @@ export class AutoRefresh extends EventEmitter {
       return { kind: 'dropped' };
     }
     const definition = this.router.graph!.views.get(view)!;
-    if (this.stateTable) {
-      this.stateTableChecked ??= ensureStateTable(this.dataSource, this.stateTable).catch((error: unknown) => {
-        this.report(
-          new AutoRefreshError(
-            `Auto-refresh cannot create ${displayName(this.stateTable!)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
-            undefined,
-            0,
-            undefined,
-            { cause: error },
-          ),
-        );
-        this.stateTable = undefined;
-      });
-      await this.stateTableChecked;
-    }
-    return refreshCoordinated(this.dataSource, {
-      view: { schema: definition.schema, name: definition.name },
-      concurrently: definition.autoRefresh!.concurrently,
-      lastChangeAt: batch.lastAt,
-      ...(this.stateTable ? { stateTable: this.stateTable } : {}),
-    });
+    return this.coordination.refresh(
+      { schema: definition.schema, name: definition.name },
+      definition.autoRefresh!.concurrently,
+      batch.lastAt,
+    );
+  }
+
+  private stateTableName(): QualifiedName {
+    return { schema: defaultSchemaOf(this.dataSource), name: STATE_TABLE_NAME };
   }
 
   private emitRefresh(view: string, batch: Batch, outcome: Extract<Outcome, { kind: 'refreshed' }>): void {
