@@ -33,6 +33,7 @@ const stateOf = (views: CatalogView[], edges: DependencyEdge[]): DatabaseState =
   views: new Map(views.map((v) => [JSON.stringify([v.schema, v.name]), v])),
   indexes: new Map(),
   edges,
+  inheritance: [],
   registryExists: false,
   autoRefreshTriggers: false,
   registry: new Map(),
