@@ -12,7 +12,7 @@ import { SyncError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import { planSync, viewsToProbe, WITH_NEW_VIEW, type PlanStep } from '../sync/plan';
 import { runProbes } from '../sync/probe';
-import { registryEntries, registryOf } from '../sync/sync-views';
+import { registryEntries, registryOf } from '../sync/registry';
 import { planAutoRefreshTriggers } from '../refresh/auto/triggers';
 import { downStatements } from './down';
 import { stateDifferences } from './state-diff';

@@ -17,7 +17,8 @@ import type { ViewDefinition } from '../metadata/definition';
 import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../metadata/target';
 import { planSchemaChange, type RebuiltView } from './schema-plan';
 import { collidesWithViews, tableChanges, type TableChange } from './schema-statements';
-import { registryOf, syncInTransaction, type SyncResult } from './sync-views';
+import { registryOf } from './registry';
+import { syncInTransaction, type SyncResult } from './sync-views';
 
 export type { RebuiltView } from './schema-plan';
 
