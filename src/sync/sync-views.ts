@@ -96,20 +96,48 @@ function explain(step: PlanStep, index: number, error: unknown): SyncError {
   );
 }
 
+const STEPS_SAVEPOINT = 'typeorm_pgview_steps';
+// A newline before each `;`: a step ending in a -- comment must not swallow the separator.
+const SEPARATOR = '\n;\n';
+
+/** The plan's statements as one query text, inside a savepoint. */
+export function stepsBatchSql(steps: readonly PlanStep[]): string {
+  return `SAVEPOINT ${STEPS_SAVEPOINT};\n${steps.map((s) => s.sql).join(SEPARATOR)}${SEPARATOR}RELEASE SAVEPOINT ${STEPS_SAVEPOINT}`;
+}
+
+/** The index of the step at `position` (PostgreSQL's 1-based character offset into stepsBatchSql's text). */
+function stepAt(steps: readonly PlanStep[], position: number): number {
+  let end = `SAVEPOINT ${STEPS_SAVEPOINT};\n`.length;
+  for (const [i, step] of steps.entries()) {
+    end += step.sql.length + SEPARATOR.length;
+    if (position <= end) return i;
+  }
+  return -1;
+}
+
 /**
- * Runs the plan's statements in one round trip, inside a savepoint. If one fails, the savepoint is rolled
- * back and the statements run again one at a time, so the error names the failing step.
+ * Runs the plan's statements in one round trip. If one fails at run time, the savepoint is rolled back and
+ * the statements run again one at a time, so the error names the failing step. A syntax error fails the
+ * text before anything runs (PostgreSQL parses a multi-statement query whole): the transaction is then
+ * lost, and the error's position names the step.
  */
 async function execute(db: Queryable, steps: readonly PlanStep[]): Promise<void> {
   if (steps.length > 1) {
     try {
-      // A newline before each `;`: a step ending in a -- comment must not swallow the separator.
-      await db.query(
-        `SAVEPOINT typeorm_pgview_steps;\n${steps.map((s) => s.sql).join('\n;\n')}\n;\nRELEASE SAVEPOINT typeorm_pgview_steps`,
-      );
+      await db.query(stepsBatchSql(steps));
       return;
-    } catch {
-      await db.query('ROLLBACK TO SAVEPOINT typeorm_pgview_steps; RELEASE SAVEPOINT typeorm_pgview_steps');
+    } catch (error) {
+      const recovered = await db
+        .query(`ROLLBACK TO SAVEPOINT ${STEPS_SAVEPOINT}; RELEASE SAVEPOINT ${STEPS_SAVEPOINT}`)
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!recovered) {
+        const position = Number((error as { position?: unknown }).position);
+        const i = Number.isFinite(position) ? stepAt(steps, position) : -1;
+        throw i >= 0 ? explain(steps[i]!, i, error) : error;
+      }
     }
   }
   for (const [i, step] of steps.entries()) {

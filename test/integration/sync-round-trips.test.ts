@@ -44,6 +44,43 @@ describe('syncViews round trips', () => {
   });
 });
 
+describe('syncViews with the plan in one query', () => {
+  const declare = (name: string, expression: string) => {
+    const cls = class {};
+    PgView({ name, expression })(cls);
+    return cls;
+  };
+  const exists = async (name: string) =>
+    (await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [name]))[0]!.found;
+
+  it('names the step with a syntax error (the batch does not parse), and changes nothing', async () => {
+    const ds = await db.connect({
+      entities: [
+        declare('rt_ok_a', 'SELECT id FROM rt_items'),
+        declare('rt_syntax', 'SELECT id FROM rt_items WHERE (x > 1'),
+        declare('rt_ok_b', 'SELECT x FROM rt_items'),
+      ],
+    });
+    await expect(syncViews(ds)).rejects.toThrow(
+      /^syncViews failed at step 2 \(create class cls \(view public\.rt_syntax\); .*syntax error.*Nothing was changed/,
+    );
+    expect(await exists('rt_ok_a')).toBe(false);
+  });
+
+  it('names the step that fails at run time, and changes nothing', async () => {
+    const ds = await db.connect({
+      entities: [
+        declare('rt_ok_c', 'SELECT id FROM rt_items'),
+        declare('rt_missing', 'SELECT id FROM rt_no_such_table'),
+      ],
+    });
+    await expect(syncViews(ds)).rejects.toThrow(
+      /^syncViews failed at step \d \(create class cls \(view public\.rt_missing\); .*rt_no_such_table.*Nothing was changed/,
+    );
+    expect(await exists('rt_ok_c')).toBe(false);
+  });
+});
+
 describe('readDatabaseState', () => {
   beforeAll(async () => {
     await db.query(`
