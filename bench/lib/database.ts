@@ -91,8 +91,8 @@ const DDL = /^\s*(CREATE|DROP|ALTER|COMMENT|REFRESH|GRANT|REVOKE)\b/i;
 const STEPS_BATCH = /^SAVEPOINT typeorm_pgview_steps;\n/;
 
 /**
- * The DDL statements of one query sent: itself, or each step of a batch of plan steps. Other queries that
- * begin with a savepoint (probes, always rolled back) leave no DDL behind and count none, as before batching.
+ * The DDL statements of one query sent: itself, or each step of a batch of plan steps. Probes (sent after a
+ * savepoint or a comment, always rolled back) leave no DDL behind and count none.
  */
 function ddlStatements(query: string): string[] {
   const statements = STEPS_BATCH.test(query) ? query.replace(STEPS_BATCH, '').split('\n;\n') : [query];

@@ -150,23 +150,27 @@ SELECT n.nspname AS schema, c.relname AS name
   JOIN pg_namespace n ON n.oid = c.relnamespace          -- the relation's schema
  WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
 
-/** Output columns (name, type) of temporary probe views, by name. */
-export const PROBE_COLUMNS_QUERY = `
-SELECT c.relname AS name,
-       pg_get_viewdef(c.oid) AS definition,
-       coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
-                                                   'collation', a.attcollation::int) ORDER BY a.attnum)
-                   FROM pg_attribute a
-                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json) AS columns
-  FROM pg_class c
- WHERE c.oid = ANY ($1::regclass[])`;
-
-/** Predicates of the partial indexes on probe materialized views, by index name. */
-export const PROBE_INDEX_PREDICATES_QUERY = `
-SELECT i.relname AS name, pg_get_expr(ix.indpred, ix.indrelid) AS predicate
-  FROM pg_index ix
-  JOIN pg_class i ON i.oid = ix.indexrelid
- WHERE ix.indrelid = ANY ($1::regclass[])`;
+/**
+ * What the probes left in the catalog, in one statement: the rendering and output columns (name, type) of
+ * the temporary probe views ($1, regclass names), and the predicates of the partial indexes on probe
+ * materialized views ($2), by index name.
+ */
+export const PROBE_STATE_QUERY = `
+SELECT (SELECT coalesce(json_agg(q), '[]'::json)
+          FROM (SELECT c.relname AS name,
+                       pg_get_viewdef(c.oid) AS definition,
+                       coalesce((SELECT json_agg(json_build_object('name', a.attname,
+                                                                   'type', format_type(a.atttypid, a.atttypmod),
+                                                                   'collation', a.attcollation::int) ORDER BY a.attnum)
+                                   FROM pg_attribute a
+                                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json) AS columns
+                  FROM pg_class c
+                 WHERE c.oid = ANY ($1::regclass[])) q) AS views,
+       (SELECT coalesce(json_agg(q), '[]'::json)
+          FROM (SELECT i.relname AS name, pg_get_expr(ix.indpred, ix.indrelid) AS predicate
+                  FROM pg_index ix
+                  JOIN pg_class i ON i.oid = ix.indexrelid   -- the index, for its name
+                 WHERE ix.indrelid = ANY ($2::regclass[])) q) AS predicates`;
 
 /**
  * What a refresh needs to know about one relation: its kind, whether it is populated, and whether it has

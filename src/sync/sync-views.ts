@@ -101,7 +101,7 @@ const STEPS_SAVEPOINT = 'typeorm_pgview_steps';
 const SEPARATOR = '\n;\n';
 
 /** The plan's statements as one query text, inside a savepoint. */
-export function stepsBatchSql(steps: readonly PlanStep[]): string {
+function stepsBatchSql(steps: readonly PlanStep[]): string {
   return `SAVEPOINT ${STEPS_SAVEPOINT};\n${steps.map((s) => s.sql).join(SEPARATOR)}${SEPARATOR}RELEASE SAVEPOINT ${STEPS_SAVEPOINT}`;
 }
 

@@ -7,12 +7,16 @@ import { useTestDatabase } from '../support/database';
 
 const db = useTestDatabase();
 
-/** `count` declared views in a chain, each reading the one before (the first reads the table). */
-function chain(prefix: string, count: number): Function[] {
+/**
+ * `count` declared views in a chain, each reading the one before (the first reads the table); `edit` may
+ * rewrite the expression of view `i`.
+ */
+function chain(prefix: string, count: number, edit?: (sql: string, i: number) => string): Function[] {
   return Array.from({ length: count }, (_, i) => {
     const from = i === 0 ? 'rt_items' : `${prefix}_${i - 1}`;
+    const sql = `SELECT id, x FROM ${from} WHERE x >= ${i}`;
     const cls = class {};
-    PgView({ name: `${prefix}_${i}`, expression: `SELECT id, x FROM ${from} WHERE x >= ${i}` })(cls);
+    PgView({ name: `${prefix}_${i}`, expression: edit ? edit(sql, i) : sql })(cls);
     return cls;
   });
 }
@@ -29,6 +33,10 @@ async function withRunner<T>(ds: DataSource, fn: (qr: QueryRunner & Queryable) =
 beforeAll(async () => {
   await db.query('CREATE TABLE rt_items (id int PRIMARY KEY, x int NOT NULL)');
 });
+// Each test starts with no managed view: a sync of no declaration drops what the last one created.
+afterEach(async () => {
+  await syncViews(await db.connect({ entities: [] }));
+});
 
 describe('syncViews round trips', () => {
   it.each([3, 30])('takes the same number of queries for %i views: 5 to create, 2 for a no-op', async (count) => {
@@ -40,7 +48,25 @@ describe('syncViews round trips', () => {
     const noop = await syncViews(ds);
     expect(noop.steps).toEqual([]);
     expect(noop.queries).toBe(2); // lock (and whether the registry exists) + one catalog statement
-    await syncViews(await db.connect({ entities: [] })); // drops them again
+  });
+
+  it.each([3, 30])('probes %i reformatted views in 4 queries, and changes nothing', async (count) => {
+    await syncViews(await db.connect({ entities: chain(`rtp${count}`, count) }));
+    const reformatted = chain(`rtp${count}`, count, (sql) => `  ${sql.toLowerCase().replace(/ /g, '\n   ')}  `);
+    const result = await syncViews(await db.connect({ entities: reformatted }));
+    expect(result.steps).toEqual([]);
+    // lock + catalog, probes (savepoint, all created in one query, their catalog rows, rollback), the registry
+    expect(result.queries).toBe(2 + 4 + 1);
+  });
+
+  it('tells which probe failed when one of several does not compile', async () => {
+    await syncViews(await db.connect({ entities: chain('rtf', 3) }));
+    const edited = chain('rtf', 3, (sql, i) =>
+      i === 1 ? sql.replace('SELECT id, x', 'SELECT id, x, no_such_column') : sql.toLowerCase(),
+    );
+    await expect(syncViews(await db.connect({ entities: edited }))).rejects.toThrow(
+      /^syncViews failed at step \d \(\w+ class cls \(view public\.rtf_1\); .*its query could not be compared with the existing one \(column "no_such_column" does not exist\)\)/,
+    );
   });
 });
 
