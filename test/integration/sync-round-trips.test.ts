@@ -142,6 +142,16 @@ describe('readDatabaseState', () => {
     expect(state.inheritance.every((p) => p.child.schema === 'public' && p.ancestor.schema === 'public')).toBe(true);
   });
 
+  it('returns the dependency edges sorted by view, then relation, whatever the plan', async () => {
+    const ds = await db.connect({ entities: chain('rte', 3).reverse() });
+    await syncViews(ds);
+    const state = await withRunner(ds, (qr) =>
+      readDatabaseState(qr, { schema: 'public', name: 'typeorm_pgview_views' }),
+    );
+    const edges = state.edges.map((e) => `${e.view.name} -> ${e.ref.name}`);
+    expect(edges).toEqual(['rte_0 -> rt_items', 'rte_1 -> rte_0', 'rte_2 -> rte_1']);
+  });
+
   it('reads the registry in the same statement when told it exists, and in a second query otherwise', async () => {
     const ds = await db.connect({ entities: chain('rtreg', 2) });
     await syncViews(ds);
