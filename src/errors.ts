@@ -20,12 +20,27 @@ export function isPgViewError(error: unknown): error is PgViewError {
 /** A declaration (decorator options or a definition object) is invalid: the message names the class, option and fix. */
 export class ViewDeclarationError extends PgViewError {}
 
-/** Views depend on each other in a cycle; `cycle` lists it, first element repeated at the end. */
+/** Where a dependency cycle was found: in the declarations' `dependsOn`, or among views in the database. */
+export type CycleOrigin = 'declarations' | 'catalog';
+
+/**
+ * Views depend on each other in a cycle; `cycle` lists it as `schema.name`, first element repeated at the end.
+ * `origin` says where the cycle is, and so what to change.
+ */
 export class ViewDependencyCycleError extends PgViewError {
-  constructor(readonly cycle: readonly string[]) {
+  readonly cycle: readonly string[];
+
+  constructor(
+    cycle: readonly { readonly schema: string; readonly name: string }[],
+    readonly origin: CycleOrigin = 'declarations',
+  ) {
+    const names = cycle.map((v) => `${v.schema}.${v.name}`);
     super(
-      `Views depend on each other in a cycle: ${cycle.join(' -> ')}. Remove one of these dependencies (check dependsOn).`,
+      origin === 'declarations'
+        ? `Views depend on each other in a cycle: ${names.join(' -> ')}. Remove one of these dependencies (check dependsOn, and which views each expression reads).`
+        : `Views in the database read each other in a cycle: ${names.join(' -> ')} (read from pg_depend). Re-create one of them so that it no longer reads the next.`,
     );
+    this.cycle = names;
   }
 }
 
@@ -34,6 +49,12 @@ export class ViewNotFoundError extends PgViewError {}
 
 /** A refresh cannot run as asked (not materialized, CONCURRENTLY without a usable unique index, ...). */
 export class RefreshError extends PgViewError {}
+
+/**
+ * A sync, schema sync or migration cannot be planned as declared (e.g. it would drop a view that a view not
+ * managed here reads). Raised before any statement runs: nothing was changed.
+ */
+export class PlanError extends PgViewError {}
 
 /** The database rejected a statement of a sync, migration or schema change; the transaction was rolled back. */
 export class SyncError extends PgViewError {

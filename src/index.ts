@@ -16,12 +16,12 @@ export type {
   AutoRefreshDefinition,
 } from './metadata/definition';
 export { collectViews } from './metadata/collect';
-export type { Target } from './metadata/target';
+export type { Target } from './db/target';
 export type { QualifiedName } from './ddl/identifiers';
 export { quoteIdentifier, qualifiedName } from './ddl/identifiers';
 export { syncViews } from './sync/sync-views';
 export type { SyncOptions, SyncResult } from './sync/sync-views';
-export type { PlanStep, StepAction } from './sync/plan';
+export type { PlanStep, StepAction } from './plan/plan';
 export { refreshMaterializedView, refreshAllMaterializedViews } from './refresh/refresh';
 export type { RefreshOptions, RefreshResult, ViewTarget } from './refresh/refresh';
 export {
@@ -46,6 +46,8 @@ export {
   ViewNotFoundError,
   RefreshError,
   SyncError,
+  PlanError,
+  type CycleOrigin,
   UnsupportedServerError,
 } from './errors';
 export { getAllViews, getViewDefinition } from './catalog/views-api';
@@ -57,7 +59,19 @@ export { synchronizeSchema } from './sync/schema';
 export type { SchemaSyncOptions, SchemaSyncResult, RebuiltView } from './sync/schema';
 export { AutoRefreshSubscriber } from './refresh/auto/subscriber';
 export { enableAutoRefresh } from './refresh/auto/enable';
-export { AutoRefreshError } from './refresh/auto/engine';
-export type { AutoRefresh, AutoRefreshSource, EnableAutoRefreshOptions, AutoRefreshEvent } from './refresh/auto/engine';
+export { AutoRefreshError } from './refresh/auto/events';
+export type { AutoRefresh } from './refresh/auto/engine';
+export type {
+  AutoRefreshSource,
+  AutoRefreshSourceName,
+  EnableAutoRefreshOptions,
+  ResolvedAutoRefreshOptions,
+} from './refresh/auto/options';
+export type {
+  AutoRefreshEvent,
+  AutoRefreshEvents,
+  AutoRefreshSourceEvent,
+  AutoRefreshStopEvent,
+} from './refresh/auto/events';
 export { installAutoRefreshTriggers, removeAutoRefreshTriggers } from './refresh/auto/triggers';
 export type { TriggerOptions, TriggerChanges } from './refresh/auto/triggers';

@@ -2,8 +2,8 @@
 // in the database, whether typeorm-pgview created it or not. Each call costs two queries: the relations
 // (to resolve and check names) and every "view reads relation" edge; the graph is walked in memory.
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
-import { withQueryRunner, type Target } from '../metadata/target';
-import { DependencyGraph } from './dependency-graph';
+import { withQueryRunner, type Target } from '../db/target';
+import { RelationGraph } from './graph';
 import { readEdges, readRelations, resolveRelation, type Relation, type RelationRef } from './relations';
 import type { RelationKind } from './reader';
 
@@ -31,7 +31,7 @@ export interface DependencyOptions {
 }
 
 function loadGraph(relations: readonly Relation[], edges: Awaited<ReturnType<typeof readEdges>>) {
-  return { graph: new DependencyGraph(edges), byKey: new Map(relations.map((r) => [relationKey(r), r])) };
+  return { graph: new RelationGraph(edges), byKey: new Map(relations.map((r) => [relationKey(r), r])) };
 }
 
 /**

@@ -1,8 +1,8 @@
 // A Mermaid flowchart of "view reads relation" edges: the docs' diagrams are generated with it from the
 // real catalog, so they show what PostgreSQL records, not what someone remembered. Pure.
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
-import { withQueryRunner, type Target } from '../metadata/target';
-import { compareKeys } from './dependency-graph';
+import { withQueryRunner, type Target } from '../db/target';
+import { compareKeys } from './graph';
 import type { DependencyEdge, RelationKind } from './reader';
 import { readEdges, readRelations } from './relations';
 

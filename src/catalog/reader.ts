@@ -1,5 +1,4 @@
 // Reads the catalog into a DatabaseState in one statement, however many views exist.
-import { createHash } from 'node:crypto';
 import { qualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { REGISTRY_SELECT_SQL } from '../ddl/registry';
 import type { ViewKind } from '../metadata/definition';
@@ -56,6 +55,12 @@ export interface DependencyEdge {
   /** The columns of `ref` it reads. */
   readonly refColumns: readonly string[];
   readonly refShape: string;
+}
+
+/** A table and one of its ancestors (any depth) in table inheritance or partitioning. */
+export interface InheritancePair {
+  readonly child: QualifiedName;
+  readonly ancestor: QualifiedName;
 }
 
 export interface RegistryRow extends QualifiedName {
@@ -165,7 +170,8 @@ function toRegistryRow(r: Row): RegistryRow {
   };
 }
 
-function toInheritancePair(r: Row): InheritancePair {
+/** An INHERITANCE_QUERY row as a pair. */
+export function toInheritancePair(r: Row): InheritancePair {
   return {
     child: { schema: String(r.child_schema), name: String(r.child_name) },
     ancestor: { schema: String(r.ancestor_schema), name: String(r.ancestor_name) },
@@ -227,45 +233,4 @@ export async function readDatabaseState(
     autoRefreshTriggers: r?.auto_refresh_triggers === true,
     registry: new Map(registryRows.map(toRegistryRow).map((row) => [relationKey(row), row])),
   };
-}
-
-const edgeIndex = new WeakMap<DatabaseState, Map<string, DependencyEdge[]>>();
-
-/** The state's edges grouped by the reading view, built once per state (hashing every view must stay O(N + E)). */
-function edgesByView(state: DatabaseState): Map<string, DependencyEdge[]> {
-  let index = edgeIndex.get(state);
-  if (!index) {
-    index = new Map();
-    for (const edge of state.edges) {
-      const key = relationKey(edge.view);
-      index.set(key, [...(index.get(key) ?? []), edge]);
-    }
-    edgeIndex.set(state, index);
-  }
-  return index;
-}
-
-export function sha256(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
-}
-
-/**
- * A fingerprint of everything about a view that its declaration controls, as the catalog has it now,
- * plus the shape of what it reads. Stored in the registry after each sync: while both this and the
- * declaration's hash are unchanged, the view needs no closer look.
- */
-export function catalogHash(state: DatabaseState, view: CatalogView): string {
-  const key = relationKey(view);
-  const indexes = (state.indexes.get(key) ?? []).map((i) => [i.name, i.definition]).sort();
-  const refs = (edgesByView(state).get(key) ?? []).map((e) => [e.ref.schema, e.ref.name, e.refShape]).sort();
-  return sha256([
-    view.kind,
-    view.definition,
-    [...view.options].sort(),
-    view.tablespace ?? null,
-    view.comment ?? null,
-    view.columns,
-    indexes,
-    refs,
-  ]);
 }

@@ -1,20 +1,14 @@
 // Names in, catalog relations out: how the dependency API turns a class, a 'schema.name' string or a
 // { schema, name } object into a relation that exists, and reads the edges it walks.
 import type { QueryRunner } from 'typeorm';
-import { displayName, parseQualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
+import { relationKey, writtenName, type QualifiedName } from '../ddl/identifiers';
 import { ViewNotFoundError } from '../errors';
-import { defaultSchemaOf } from '../metadata/collect';
-import { dataSourceOf } from '../metadata/target';
+import { resolveTarget, type RelationRef } from '../metadata/resolve-target';
+import { dataSourceOf } from '../db/target';
 import { DEPENDENCIES_QUERY, RELATIONS_QUERY } from './queries';
 import { RELATION_KINDS, toEdge, type DependencyEdge, type RelationKind } from './reader';
 
-/**
- * A relation named in a call: an entity or view class listed in the DataSource's entities, a
- * `'name'` / `'schema.name'` string (PostgreSQL's rules: unquoted parts fold to lower case, write
- * `'"MyView"'` to keep case), or a `{ schema, name }` object taken as is (e.g. a result of another call).
- */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export type RelationRef = Function | string | QualifiedName;
+export type { RelationRef } from '../metadata/resolve-target';
 
 /** A relation of the catalog with its kind. */
 export interface Relation extends QualifiedName {
@@ -43,34 +37,7 @@ export async function readEdges(queryRunner: QueryRunner): Promise<DependencyEdg
 
 /** The relation a reference names, before checking that it exists. */
 export function nameOf(queryRunner: QueryRunner, reference: RelationRef): QualifiedName {
-  const dataSource = dataSourceOf(queryRunner);
-  const defaultSchema = defaultSchemaOf(dataSource);
-  if (typeof reference === 'string') {
-    const parsed = parseQualifiedName(reference, defaultSchema);
-    if (!parsed)
-      throw new ViewNotFoundError(
-        `${JSON.stringify(reference)} is not a relation name. Write 'name', 'schema.name', or '"Quoted Name"'.`,
-      );
-    return parsed;
-  }
-  if (typeof reference === 'function') {
-    const metadata = dataSource.entityMetadatas.find((m) => m.target === reference);
-    if (!metadata)
-      throw new ViewNotFoundError(
-        `class ${reference.name || '(anonymous)'} is not in this DataSource's entities. Add it to \`entities\`, or pass the relation's name as 'schema.name'.`,
-      );
-    return { schema: metadata.schema ?? defaultSchema, name: metadata.tableName };
-  }
-  if (
-    reference &&
-    typeof reference === 'object' &&
-    typeof reference.schema === 'string' &&
-    typeof reference.name === 'string'
-  )
-    return { schema: reference.schema, name: reference.name };
-  throw new ViewNotFoundError(
-    `${JSON.stringify(reference)} does not name a relation. Pass a class, a 'schema.name' string or { schema, name }.`,
-  );
+  return resolveTarget(dataSourceOf(queryRunner), reference, { error: ViewNotFoundError });
 }
 
 /**
@@ -88,11 +55,11 @@ export function resolveRelation(
   const found = relations.find((r) => relationKey(r) === key);
   if (!found)
     throw new ViewNotFoundError(
-      `${options.viewsOnly ? 'View' : 'Relation'} ${displayName(name)} does not exist. Check the schema and the name (a name with capitals or spaces must be quoted: '"MyView"', or pass { schema, name }).`,
+      `${options.viewsOnly ? 'View' : 'Relation'} ${writtenName(name)} does not exist. Check the schema and the name (a name with capitals or spaces must be quoted: '"MyView"', or pass { schema, name }).`,
     );
   if (options.viewsOnly && found.kind !== 'view' && found.kind !== 'materialized')
     throw new ViewNotFoundError(
-      `${displayName(name)} is a ${found.kind}, not a view or materialized view. Pass a view's name.`,
+      `${writtenName(name)} is a ${found.kind}, not a view or materialized view. Pass a view's name.`,
     );
   return found;
 }

@@ -1,7 +1,7 @@
 // Listing views and reading PostgreSQL's rendering of one: for every view in the database, declared or not.
 import { displayName, type QualifiedName } from '../ddl/identifiers';
 import { ViewNotFoundError } from '../errors';
-import { withQueryRunner, type Target } from '../metadata/target';
+import { withQueryRunner, type Target } from '../db/target';
 import { VIEW_DEFINITION_QUERY } from './queries';
 import { nameOf, readRelations, type RelationRef } from './relations';
 

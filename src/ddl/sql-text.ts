@@ -1,35 +1,23 @@
 // A small lexer for the SQL text of view expressions: enough to strip a trailing semicolon, refuse a
 // second statement, check that the text is a query, and list the relation names it mentions (used to
 // order new views that did not declare `dependsOn`). It understands comments, string literals
-// (including E'' and dollar quoting) and quoted identifiers; it is not a SQL parser.
+// (including E'' and dollar quoting) and identifiers (read by `identifierAt`, PostgreSQL's rules, also
+// used for every other name we read); it is not a SQL parser.
+import { identifierAt, skipBlanks } from './identifiers';
 
 export type Token =
   | { kind: 'word'; text: string } // unquoted identifier or keyword, lower-cased as PostgreSQL folds it
-  | { kind: 'quoted'; text: string } // "quoted identifier", unescaped
+  | { kind: 'quoted'; text: string } // "quoted" or U&"quoted" identifier, unescaped
   | { kind: 'punct'; text: string }
   | { kind: 'other' }; // literals, numbers, operators: content we never need
 
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
-  let i = 0;
   const n = sql.length;
-  while (i < n) {
+  for (let i = skipBlanks(sql, 0); i < n; i = skipBlanks(sql, i)) {
     const c = sql[i]!;
     const next = sql[i + 1];
-    if (/\s/.test(c)) {
-      i++;
-    } else if (c === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end < 0 ? n : end + 1;
-    } else if (c === '/' && next === '*') {
-      let depth = 1; // block comments nest in PostgreSQL
-      i += 2;
-      while (i < n && depth > 0) {
-        const pair = sql.slice(i, i + 2);
-        depth += pair === '/*' ? 1 : pair === '*/' ? -1 : 0;
-        i += pair === '/*' || pair === '*/' ? 2 : 1;
-      }
-    } else if (c === "'" || ((c === 'E' || c === 'e') && next === "'")) {
+    if (c === "'" || ((c === 'E' || c === 'e') && next === "'")) {
       const escapes = c !== "'";
       i += escapes ? 2 : 1;
       while (i < n) {
@@ -45,26 +33,23 @@ export function tokenize(sql: string): Token[] {
       const end = sql.indexOf(tag, i + tag.length);
       i = end < 0 ? n : end + tag.length;
       tokens.push({ kind: 'other' });
-    } else if (c === '"') {
-      let text = '';
-      i++;
-      while (i < n) {
-        if (sql[i] === '"' && sql[i + 1] !== '"') break;
-        text += sql[i];
-        i += sql[i] === '"' ? 2 : 1;
-      }
-      i++;
-      tokens.push({ kind: 'quoted', text });
-    } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
-      const m = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/.exec(sql.slice(i))!;
-      tokens.push({ kind: 'word', text: m[0].toLowerCase() });
-      i += m[0].length;
-    } else if (c === '.' || c === ';' || c === '(' || c === ')' || c === ',') {
-      tokens.push({ kind: 'punct', text: c });
-      i++;
     } else {
-      i++;
-      if (tokens.at(-1)?.kind !== 'other') tokens.push({ kind: 'other' });
+      const identifier = identifierAt(sql, i);
+      if (identifier) {
+        const quoted = c === '"' || sql.startsWith('&"', i + 1);
+        tokens.push({ kind: quoted ? 'quoted' : 'word', text: identifier.name });
+        i = identifier.end;
+      } else if (c === '"') {
+        // Unterminated or empty: PostgreSQL rejects the text; nothing after it can be read as names.
+        tokens.push({ kind: 'other' });
+        i = n;
+      } else if (c === '.' || c === ';' || c === '(' || c === ')' || c === ',') {
+        tokens.push({ kind: 'punct', text: c });
+        i++;
+      } else {
+        i++;
+        if (tokens.at(-1)?.kind !== 'other') tokens.push({ kind: 'other' });
+      }
     }
   }
   return tokens;

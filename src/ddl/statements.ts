@@ -1,46 +1,68 @@
 // Pure SQL generation: a definition in, statement text out. No I/O. Every name goes through
-// quoteIdentifier / qualifiedName; the user's query and index predicates are embedded as written.
+// quoteIdentifier / qualifiedName; the user's query and index predicates are embedded as written. The
+// options' clauses come from their descriptors (src/options/view-options.ts), for declarations and for
+// views restored from the catalog alike.
+import type { CatalogView } from '../catalog/reader';
+import type { CreateClauses } from '../options/descriptor';
+import { declaredValue, optionsOf } from '../options/view-options';
 import type { IndexDefinition, ViewDefinition, ViewKind } from '../metadata/definition';
-import { qualifiedName, quoteIdentifier, quoteLiteral, type QualifiedName } from './identifiers';
+import { objectKeyword, tablespaceClause, withClause } from './clauses';
+import { qualifiedName, quoteIdentifier, type QualifiedName } from './identifiers';
 
-const objectKeyword = (kind: ViewKind) => (kind === 'materialized' ? 'MATERIALIZED VIEW' : 'VIEW');
+export { commentSql } from './clauses';
 
 function columnList(columns: readonly string[] | undefined): string {
   return columns ? ` (${columns.map(quoteIdentifier).join(', ')})` : '';
 }
 
-/** The `WITH (...)` options of a plain view, in a fixed order. */
-function viewOptions(view: ViewDefinition): string[] {
-  const options: string[] = [];
-  if (view.securityBarrier) options.push('security_barrier = true');
-  if (view.securityInvoker) options.push('security_invoker = true');
-  return options;
+/** What CREATE needs besides the options: from a declaration, or from the catalog for a restore. */
+export interface ViewShape extends QualifiedName {
+  readonly kind: ViewKind;
+  readonly columns?: readonly string[];
+  readonly recursive?: boolean;
+  /** The query as SQL text. */
+  readonly query: string;
+}
+
+/** The clauses the options of a declaration write. */
+export function declaredClauses(view: ViewDefinition): CreateClauses[] {
+  return optionsOf(view.kind).map((o) => o.render(declaredValue(o, view)));
+}
+
+/** The clauses the options of a view in the catalog write (to restore it exactly). */
+export function catalogClauses(view: CatalogView): CreateClauses[] {
+  return optionsOf(view.kind).map((o) => o.render(o.catalog(view)));
 }
 
 /**
- * `CREATE [OR REPLACE] [RECURSIVE] VIEW` or `CREATE MATERIALIZED VIEW ... WITH [NO] DATA`.
- * `orReplace` applies to plain views only.
+ * `CREATE [OR REPLACE] [RECURSIVE] VIEW` or `CREATE MATERIALIZED VIEW ... WITH [NO] DATA`, with the
+ * options' clauses in place. `orReplace` applies to plain views only.
  */
+export function createSql(
+  shape: ViewShape,
+  clauses: readonly CreateClauses[],
+  options: { orReplace?: boolean; withData: boolean },
+): string {
+  const items = clauses.flatMap((c) => c.with ?? []);
+  const tablespace = clauses.find((c) => c.tablespace)?.tablespace;
+  const trailer = clauses.map((c) => c.trailer ?? '').join('');
+  const name = `${qualifiedName(shape)}${columnList(shape.columns)}`;
+  if (shape.kind === 'materialized')
+    return `CREATE MATERIALIZED VIEW ${name}${withClause(items)}${tablespaceClause(tablespace)} AS ${shape.query}${options.withData ? ' WITH DATA' : ' WITH NO DATA'}`;
+  return `CREATE ${options.orReplace ? 'OR REPLACE ' : ''}${shape.recursive ? 'RECURSIVE ' : ''}VIEW ${name}${withClause(items)} AS ${shape.query}${trailer}`;
+}
+
+/** The statements the options write after CREATE (comments). */
+export function afterCreate(view: QualifiedName & { kind: ViewKind }, clauses: readonly CreateClauses[]): string[] {
+  return clauses.flatMap((c) => c.after?.(view) ?? []);
+}
+
+/** CREATE for a declaration. `orReplace` applies to plain views only. */
 export function createViewSql(view: ViewDefinition, options: { orReplace?: boolean; withData?: boolean } = {}): string {
-  const name = qualifiedName(view);
-  if (view.kind === 'materialized') {
-    const params = Object.entries(view.storageParameters).map(([k, v]) => `${k} = ${v}`);
-    const withData = options.withData ?? view.withData;
-    return [
-      `CREATE MATERIALIZED VIEW ${name}${columnList(view.columns)}`,
-      params.length ? ` WITH (${params.join(', ')})` : '',
-      view.tablespace ? ` TABLESPACE ${quoteIdentifier(view.tablespace)}` : '',
-      ` AS ${view.sql}`,
-      withData ? ' WITH DATA' : ' WITH NO DATA',
-    ].join('');
-  }
-  const opts = viewOptions(view);
-  return [
-    `CREATE ${options.orReplace ? 'OR REPLACE ' : ''}${view.recursive ? 'RECURSIVE ' : ''}VIEW ${name}${columnList(view.columns)}`,
-    opts.length ? ` WITH (${opts.join(', ')})` : '',
-    ` AS ${view.sql}`,
-    view.checkOption ? ` WITH ${view.checkOption.toUpperCase()} CHECK OPTION` : '',
-  ].join('');
+  return createSql({ ...view, query: view.sql }, declaredClauses(view), {
+    ...options,
+    withData: options.withData ?? view.withData,
+  });
 }
 
 /** `DROP [MATERIALIZED] VIEW [IF EXISTS] "s"."n"` (never CASCADE: dependents are planned explicitly). */
@@ -63,26 +85,16 @@ export function dropIndexSql(schema: string, indexName: string, options: { ifExi
   return `DROP INDEX ${options.ifExists ? 'IF EXISTS ' : ''}${qualifiedName({ schema, name: indexName })}`;
 }
 
-/** `COMMENT ON [MATERIALIZED] VIEW ... IS '...'` or `IS NULL` to remove it. */
-export function commentSql(view: QualifiedName & { kind: ViewKind }, comment: string | undefined): string {
-  return `COMMENT ON ${objectKeyword(view.kind)} ${qualifiedName(view)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`;
-}
-
 /** `REFRESH MATERIALIZED VIEW [CONCURRENTLY] ... [WITH NO DATA]`; callers enforce the combination rules. */
 export function refreshSql(view: QualifiedName, options: { concurrently?: boolean; withData?: boolean } = {}): string {
   return `REFRESH MATERIALIZED VIEW ${options.concurrently ? 'CONCURRENTLY ' : ''}${qualifiedName(view)}${options.withData === false ? ' WITH NO DATA' : ''}`;
-}
-
-/** `ALTER [MATERIALIZED] VIEW ... RENAME TO ...`. */
-export function renameViewSql(view: QualifiedName & { kind: ViewKind }, newName: string): string {
-  return `ALTER ${objectKeyword(view.kind)} ${qualifiedName(view)} RENAME TO ${quoteIdentifier(newName)}`;
 }
 
 /** All the statements that create a view from nothing: the view, its indexes, its comment. */
 export function createViewStatements(view: ViewDefinition, options: { withData?: boolean } = {}): string[] {
   const statements = [createViewSql(view, options)];
   if (view.kind === 'materialized') statements.push(...view.indexes.map((index) => createIndexSql(view, index)));
-  if (view.comment !== undefined) statements.push(commentSql(view, view.comment));
+  statements.push(...afterCreate(view, declaredClauses(view)));
   return statements;
 }
 

@@ -2,7 +2,7 @@
 // reported with the nodes that form it.
 
 /** A graph as "node -> the nodes it depends on". Nodes only mentioned as dependencies are ignored. */
-export type DependencyGraph = ReadonlyMap<string, Iterable<string>>;
+export type SortInput = ReadonlyMap<string, Iterable<string>>;
 
 export type SortResult = { ok: true; order: string[] } | { ok: false; cycle: string[] };
 
@@ -10,7 +10,7 @@ export type SortResult = { ok: true; order: string[] } | { ok: false; cycle: str
  * Orders the graph's nodes so that every node comes after the nodes it depends on. Ties keep the
  * graph's insertion order. On a cycle, returns one cycle (first node repeated at the end).
  */
-export function topologicalSort(graph: DependencyGraph): SortResult {
+export function topologicalSort(graph: SortInput): SortResult {
   const nodes = [...graph.keys()];
   const position = new Map(nodes.map((n, i) => [n, i]));
   const pending = new Map<string, number>();
@@ -41,7 +41,7 @@ export function topologicalSort(graph: DependencyGraph): SortResult {
   return { ok: false, cycle: findCycle(graph, new Set(nodes.filter((n) => pending.get(n)! > 0))) };
 }
 
-function findCycle(graph: DependencyGraph, remaining: Set<string>): string[] {
+function findCycle(graph: SortInput, remaining: Set<string>): string[] {
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
   const visit = (node: string): string[] | undefined => {

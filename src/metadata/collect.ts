@@ -3,15 +3,13 @@
 // Only classes listed in the DataSource's entities are collected: those are the views it manages.
 import type { DataSource, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { AutoRefreshOptions, ViewExpression } from '../decorators/options';
-import { displayName, parseQualifiedName, type QualifiedName } from '../ddl/identifiers';
+import { displayName } from '../ddl/identifiers';
 import { ViewDeclarationError } from '../errors';
 import { buildDefinition, type AutoRefreshDefinition, type ViewDefinition } from './definition';
+import { relationOfMetadata, resolveTarget } from './resolve-target';
 import { viewArgsOf, type ViewArgs } from './store';
 
-/** The schema a DataSource puts unqualified names in: its `schema` option, else `public`. */
-export function defaultSchemaOf(dataSource: DataSource): string {
-  return (dataSource.options as { schema?: string }).schema ?? 'public';
-}
+export { defaultSchemaOf } from './resolve-target';
 
 function isSelectQueryBuilder(value: unknown): value is SelectQueryBuilder<ObjectLiteral> {
   return (
@@ -60,44 +58,6 @@ function resolveExpression(expression: ViewExpression | undefined, dataSource: D
   );
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-function metadataOf(dataSource: DataSource, target: Function): EntityMetadata | undefined {
-  return dataSource.entityMetadatas.find((m) => m.target === target);
-}
-
-function relationOfMetadata(metadata: EntityMetadata, defaultSchema: string): QualifiedName {
-  return { schema: metadata.schema ?? defaultSchema, name: metadata.tableName };
-}
-
-/** Resolves a class or `'schema.name'` reference to a relation name; `option` is used in messages. */
-export function resolveReference(
-  dataSource: DataSource,
-  reference: unknown,
-  where: string,
-  option: string,
-): QualifiedName {
-  const defaultSchema = defaultSchemaOf(dataSource);
-  if (typeof reference === 'string') {
-    const parsed = parseQualifiedName(reference, defaultSchema);
-    if (!parsed)
-      throw new ViewDeclarationError(
-        `${where}: option \`${option}\` has ${JSON.stringify(reference)}, which is not a name. Write 'name' or 'schema.name'.`,
-      );
-    return parsed;
-  }
-  if (typeof reference === 'function') {
-    const metadata = metadataOf(dataSource, reference);
-    if (!metadata)
-      throw new ViewDeclarationError(
-        `${where}: option \`${option}\` names class ${reference.name || '(anonymous)'}, which is not in this DataSource's entities. Add it to \`entities\`, or name the relation as 'schema.name'.`,
-      );
-    return relationOfMetadata(metadata, defaultSchema);
-  }
-  throw new ViewDeclarationError(
-    `${where}: option \`${option}\` has ${JSON.stringify(reference)}; give a class or a 'schema.name' string.`,
-  );
-}
-
 function resolveAutoRefresh(
   dataSource: DataSource,
   raw: boolean | AutoRefreshOptions | undefined,
@@ -122,17 +82,19 @@ function resolveAutoRefresh(
   const concurrently = options.concurrently ?? 'auto';
   if (concurrently !== true && concurrently !== false && concurrently !== 'auto')
     throw new ViewDeclarationError(`${where}: option \`autoRefresh.concurrently\` must be true, false or 'auto'.`);
-  const on = (options.on ?? []).map((r, i) => resolveReference(dataSource, r, where, `autoRefresh.on[${i}]`));
+  const on = (options.on ?? []).map((r, i) =>
+    resolveTarget(dataSource, r, { where, option: `autoRefresh.on[${i}]`, error: ViewDeclarationError }),
+  );
   return { on, concurrently, debounceMs, maxWaitMs };
 }
 
 function definitionFromArgs(dataSource: DataSource, args: ViewArgs, metadata: EntityMetadata): ViewDefinition {
   const className = args.target.name || '(anonymous class)';
   const where = `class ${className}`;
-  const relation = relationOfMetadata(metadata, defaultSchemaOf(dataSource));
+  const relation = relationOfMetadata(dataSource, metadata);
   const options = args.options as unknown as Record<string, unknown>;
   const dependsOn = ((options.dependsOn as unknown[] | undefined) ?? []).map((r, i) =>
-    resolveReference(dataSource, r, where, `dependsOn[${i}]`),
+    resolveTarget(dataSource, r, { where, option: `dependsOn[${i}]`, error: ViewDeclarationError }),
   );
   return buildDefinition({
     kind: args.kind,

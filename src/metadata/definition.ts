@@ -4,6 +4,7 @@ import { describeView, identifierProblem, type QualifiedName } from '../ddl/iden
 import { queryProblem, trimStatement } from '../ddl/sql-text';
 import { ViewDeclarationError } from '../errors';
 import type { MaterializedViewIndexOptions } from '../decorators/options';
+import { VIEW_OPTIONS, type ViewOptionValues } from '../options/view-options';
 
 export type ViewKind = 'view' | 'materialized';
 
@@ -23,24 +24,23 @@ export interface AutoRefreshDefinition {
   readonly maxWaitMs: number;
 }
 
-export interface ViewDefinition extends QualifiedName {
+/**
+ * A resolved view. The options that reach DDL (`comment`, `checkOption`, `securityBarrier`,
+ * `securityInvoker`, `storageParameters`, `tablespace`) come from their descriptors in
+ * src/options/view-options.ts; an option that does not apply to the kind has its default.
+ */
+export interface ViewDefinition extends QualifiedName, ViewOptionValues {
   readonly kind: ViewKind;
   /** The query text, trimmed, without a trailing semicolon. */
   readonly sql: string;
   readonly columns?: readonly string[];
   readonly dependsOn: readonly QualifiedName[];
-  readonly comment?: string;
   readonly synchronize: boolean;
   // plain views
   readonly recursive: boolean;
-  readonly checkOption?: 'local' | 'cascaded';
-  readonly securityBarrier: boolean;
-  readonly securityInvoker: boolean;
   // materialized views
   readonly withData: boolean;
   readonly indexes: readonly IndexDefinition[];
-  readonly tablespace?: string;
-  readonly storageParameters: Readonly<Record<string, string>>;
   readonly autoRefresh?: AutoRefreshDefinition;
   /** Where it was declared, for messages: `class UserStats`, or `definition public.user_stats`. */
   readonly source: string;
@@ -73,10 +73,11 @@ export interface ViewDefinitionInput {
   storageParameters?: Readonly<Record<string, string | number | boolean>>;
 }
 
-const MATERIALIZED_ONLY = ['withData', 'indexes', 'tablespace', 'storageParameters', 'autoRefresh'] as const;
-const PLAIN_ONLY = ['recursive', 'checkOption', 'securityBarrier', 'securityInvoker'] as const;
+const onlyFor = (kind: ViewKind) =>
+  VIEW_OPTIONS.filter((o) => o.kinds.length === 1 && o.kinds[0] === kind).map((o) => o.name);
+const MATERIALIZED_ONLY = ['withData', 'indexes', 'autoRefresh', ...onlyFor('materialized')];
+const PLAIN_ONLY = ['recursive', ...onlyFor('view')];
 const INDEX_METHODS = ['btree', 'hash', 'gist', 'spgist', 'gin', 'brin'];
-const STORAGE_PARAMETER = /^[a-z_][a-z0-9_.]*$/;
 
 /** Fields shared by the decorator path and the plain-object path, before validation. */
 export interface DefinitionParts {
@@ -153,34 +154,6 @@ function normalizeIndexes(parts: DefinitionParts, raw: unknown): IndexDefinition
   return indexes;
 }
 
-function normalizeStorageParameters(parts: DefinitionParts, raw: unknown): Record<string, string> {
-  if (raw === undefined) return {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail(parts, 'storageParameters', 'must be an object', 'Write e.g. `storageParameters: { fillfactor: 70 }`.');
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!STORAGE_PARAMETER.test(key))
-      fail(
-        parts,
-        `storageParameters.${key}`,
-        'is not a storage parameter name',
-        'Use PostgreSQL names such as fillfactor or autovacuum_enabled.',
-      );
-    if (
-      !['string', 'number', 'boolean'].includes(typeof value) ||
-      (typeof value === 'string' && !/^[A-Za-z0-9_.-]+$/.test(value))
-    )
-      fail(
-        parts,
-        `storageParameters.${key}`,
-        `has the value ${JSON.stringify(value)}`,
-        'Use a number, a boolean or a simple word.',
-      );
-    out[key] = String(value);
-  }
-  return out;
-}
-
 function bool(parts: DefinitionParts, option: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean')
@@ -226,11 +199,15 @@ export function buildDefinition(parts: DefinitionParts): ViewDefinition {
       'needs `columns`',
       'PostgreSQL requires the column list of a recursive view: add `columns: [...]`.',
     );
-  const checkOption = o.checkOption;
-  if (checkOption !== undefined && checkOption !== 'local' && checkOption !== 'cascaded')
-    fail(parts, 'checkOption', `is ${JSON.stringify(checkOption)}`, "Use 'local' or 'cascaded'.");
-  if (o.comment !== undefined && typeof o.comment !== 'string')
-    fail(parts, 'comment', 'must be a string', 'Give the comment text.');
+  // Each described option is validated by its descriptor; one that does not apply to the kind gets its default.
+  const values = Object.fromEntries(
+    VIEW_OPTIONS.map((option) => [
+      option.name,
+      option.resolve(option.kinds.includes(parts.kind) ? o[option.name] : undefined, (problem, fix, name) =>
+        fail(parts, name ?? option.name, problem, fix),
+      ),
+    ]),
+  ) as unknown as ViewOptionValues;
   const indexes = normalizeIndexes(parts, o.indexes);
   if (columns) {
     for (const index of indexes)
@@ -250,16 +227,11 @@ export function buildDefinition(parts: DefinitionParts): ViewDefinition {
     sql: trimStatement(parts.sql),
     ...(columns ? { columns: Object.freeze(columns) } : {}),
     dependsOn: Object.freeze(parts.dependsOn.map((d) => Object.freeze({ schema: d.schema, name: d.name }))),
-    ...(typeof o.comment === 'string' ? { comment: o.comment } : {}),
+    ...values,
     synchronize: bool(parts, 'synchronize', o.synchronize, true),
     recursive,
-    ...(checkOption ? { checkOption: checkOption as 'local' | 'cascaded' } : {}),
-    securityBarrier: bool(parts, 'securityBarrier', o.securityBarrier, false),
-    securityInvoker: bool(parts, 'securityInvoker', o.securityInvoker, false),
     withData: bool(parts, 'withData', o.withData, true),
     indexes: Object.freeze(indexes),
-    ...(o.tablespace !== undefined ? { tablespace: checkIdentifier(parts, 'tablespace', o.tablespace) } : {}),
-    storageParameters: Object.freeze(normalizeStorageParameters(parts, o.storageParameters)),
     ...(parts.autoRefresh ? { autoRefresh: Object.freeze(parts.autoRefresh) } : {}),
     source: parts.source,
     ...(parts.target ? { target: parts.target } : {}),

@@ -3,12 +3,15 @@
 // everything reading it) is dropped, TypeORM's table changes are undone, and the old views are re-created
 // exactly as the catalog had them. CREATE OR REPLACE cannot undo a CREATE OR REPLACE that added columns,
 // so a replaced view is restored by drop and create too.
+import { graphOf } from '../catalog/graph';
 import type { CatalogView, DatabaseState } from '../catalog/reader';
-import { displayName, qualifiedName, quoteIdentifier, quoteLiteral, type QualifiedName } from '../ddl/identifiers';
+import { displayName, qualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { deleteRegistrySql, upsertRegistrySql } from '../ddl/registry';
 import { restoreStatements } from '../ddl/restore';
-import { commentSql, dropIndexSql, dropViewSql } from '../ddl/statements';
-import { columnsBrokenBy, creationOrder, viewsBrokenBy, withReaders } from './table-changes';
+import { dropIndexSql, dropViewSql } from '../ddl/statements';
+import { sameValue } from '../options/descriptor';
+import { optionsOf } from '../options/view-options';
+import { tableImpact } from '../plan/table-impact';
 import type { MigrationStatement } from './writer';
 
 export interface DownInput {
@@ -24,6 +27,7 @@ export interface DownInput {
   readonly defaultSchema: string;
 }
 
+/** Undoes in-place changes: index changes, then each in-place option back to its old value (descriptors). */
 function inPlaceInverse(before: DatabaseState, after: DatabaseState, key: string): string[] {
   const a = before.views.get(key)!;
   const b = after.views.get(key)!;
@@ -35,20 +39,11 @@ function inPlaceInverse(before: DatabaseState, after: DatabaseState, key: string
       statements.push(dropIndexSql(index.schema, index.name));
   for (const index of old)
     if (!now.some((n) => n.name === index.name && n.definition === index.definition)) statements.push(index.definition);
-  if ((a.comment ?? null) !== (b.comment ?? null)) statements.push(commentSql(a, a.comment));
-  if ([...a.options].sort().join(',') !== [...b.options].sort().join(',')) {
-    const keyword = a.kind === 'materialized' ? 'MATERIALIZED VIEW' : 'VIEW';
-    const keys = (options: readonly string[]) => options.map((o) => o.slice(0, o.indexOf('=')));
-    if (b.options.length) statements.push(`ALTER ${keyword} ${qualifiedName(a)} RESET (${keys(b.options).join(', ')})`);
-    if (a.options.length)
-      statements.push(
-        `ALTER ${keyword} ${qualifiedName(a)} SET (${a.options.map((o) => `${o.slice(0, o.indexOf('='))} = ${quoteLiteral(o.slice(o.indexOf('=') + 1))}`).join(', ')})`,
-      );
+  for (const option of optionsOf(a.kind)) {
+    const from = option.catalog(b);
+    const to = option.catalog(a);
+    if (option.apply === 'alter' && !sameValue(option, from, to)) statements.push(...option.alter!(a, from, to));
   }
-  if ((a.tablespace ?? null) !== (b.tablespace ?? null))
-    statements.push(
-      `ALTER MATERIALIZED VIEW ${qualifiedName(a)} SET TABLESPACE ${quoteIdentifier(a.tablespace ?? 'pg_default')}`,
-    );
   return statements;
 }
 
@@ -75,21 +70,24 @@ export function downStatements(input: DownInput): MigrationStatement[] {
   const push = (comment: string, sql: string, parameters?: readonly unknown[]) =>
     out.push({ comment, sql, ...(parameters && parameters.length ? { parameters } : {}) });
 
-  const brokenByDown = viewsBrokenBy(
-    after,
-    columnsBrokenBy(
-      input.tableDown.map((s) => s.sql),
-      input.defaultSchema,
-    ),
+  // Everything down()'s table statements break is dropped and restored from `before`, where it all existed.
+  const brokenByDown = tableImpact({
+    statements: input.tableDown.map((s) => s.sql),
+    defaultSchema: input.defaultSchema,
+    state: after,
+    definitions: [],
+    refuse: false,
+  }).views.map(relationKey);
+  const drop = new Set(
+    [...graphOf(after).withReaders([...input.rebuilt, ...brokenByDown])].filter((k) => after.views.has(k)),
   );
-  const drop = withReaders(after, [...input.rebuilt, ...brokenByDown.keys()]);
 
   for (const key of input.changedInPlace) {
     if (drop.has(key) || !before.views.has(key) || !after.views.has(key)) continue;
     const note = `${displayName(after.views.get(key)!)}: its index, comment and option changes undone`;
     for (const sql of inPlaceInverse(before, after, key)) push(note, sql);
   }
-  for (const key of creationOrder(after, drop).reverse()) {
+  for (const key of graphOf(after).creationOrder(drop).reverse()) {
     const view = after.views.get(key)!;
     push(
       `${displayName(view)}: dropped, ${before.views.has(key) ? 'to be restored as it was' : 'created by this migration'}`,
@@ -99,7 +97,7 @@ export function downStatements(input: DownInput): MigrationStatement[] {
   for (const statement of input.tableDown)
     push("tables: TypeORM's schema changes undone", statement.sql, statement.parameters);
   const restore = [...before.views.keys()].filter((k) => drop.has(k) || !after.views.has(k));
-  for (const key of creationOrder(before, restore)) {
+  for (const key of graphOf(before).creationOrder(restore)) {
     const view: CatalogView = before.views.get(key)!;
     const note = `${displayName(view)}: restored as it was before this migration`;
     for (const sql of restoreStatements(view, before.indexes.get(key) ?? [], before.currentUser)) push(note, sql);

@@ -8,15 +8,17 @@ import { displayName, relationKey } from '../ddl/identifiers';
 import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/registry';
 import { restoreStatements } from '../ddl/restore';
 import { dropViewSql } from '../ddl/statements';
-import { SyncError } from '../errors';
+import { graphOf } from '../catalog/graph';
+import { PlanError, SyncError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
-import { planSync, viewsToProbe, WITH_NEW_VIEW, type PlanStep } from '../sync/plan';
+import { leavingViews } from '../plan/closure';
+import { planSync, viewsToProbe, WITH_NEW_VIEW, type PlanStep } from '../plan/plan';
+import { tableImpact } from '../plan/table-impact';
 import { runProbes } from '../sync/probe';
 import { registryEntries, registryOf } from '../sync/registry';
 import { planAutoRefreshTriggers } from '../refresh/auto/triggers';
 import { downStatements } from './down';
 import { stateDifferences } from './state-diff';
-import { columnsBrokenBy, creationOrder, viewsBrokenBy } from './table-changes';
 import { migrationClassName, migrationFileName, migrationSource, type MigrationStatement } from './writer';
 
 /** The statements of a migration that brings the database to the declarations, both ways. */
@@ -84,39 +86,34 @@ async function trial(
     up.push({ comment, sql, ...(parameters.length ? { parameters } : {}) });
   };
 
-  // 1. Views a table change breaks: dropped first, dependents before what they read.
-  const broken = viewsBrokenBy(
-    before,
-    columnsBrokenBy(
-      tableUp.map((q) => q.sql),
-      defaultSchema,
-    ),
-  );
-  for (const key of creationOrder(before, broken.keys()).reverse()) {
-    const view = before.views.get(key)!;
-    await run(`${displayName(view)}: dropped before the table changes because ${broken.get(key)}`, dropViewSql(view));
-  }
+  // 1. Views a table change breaks: dropped first, dependents before what they read. The same analysis
+  //    as synchronizeSchema's, so a view not managed here that would lose a column is refused up front.
+  const leaving = leavingViews(before, definitions);
+  const impact = tableImpact({
+    statements: tableUp.map((q) => q.sql),
+    defaultSchema,
+    state: before,
+    definitions,
+    leaving,
+  });
+  const broken = new Map(impact.views.map((v) => [relationKey(v), v.reason]));
+  for (const view of [...impact.views].reverse())
+    await run(`${displayName(view)}: dropped before the table changes because ${view.reason}`, dropViewSql(view));
   // 2. TypeORM's own table changes.
   for (const q of tableUp) await run("tables: TypeORM's schema changes", q.sql, q.parameters);
   // 3. Views we do not manage come back exactly as they were; ours are left to the planner. Registered views
   //    no longer declared stay dropped. One that reads a view of ours waits until the planner has built it.
-  const unmanaged = [...broken.keys()].filter(
-    (k) => !managed.has(k) && !(before.registry.has(k) && !definitionsHas(definitions, k)),
-  );
+  const graph = graphOf(before);
+  const unmanaged = impact.views.map(relationKey).filter((k) => !managed.has(k) && !leaving.has(k));
   const waitsForPlanner = (k: string): boolean =>
-    before.edges.some(
-      (e) =>
-        relationKey(e.view) === k &&
-        broken.has(relationKey(e.ref)) &&
-        (managed.has(relationKey(e.ref)) || waitsForPlanner(relationKey(e.ref))),
-    );
+    graph.readsOf(k).some((r) => broken.has(r) && (managed.has(r) || waitsForPlanner(r)));
   const restore = async (key: string) => {
     const view = before.views.get(key)!;
     const note = `${displayName(view)}: restored as it was (not managed by typeorm-pgview) because ${broken.get(key)}`;
     for (const sql of restoreStatements(view, before.indexes.get(key) ?? [], before.currentUser)) await run(note, sql);
   };
-  const later = creationOrder(before, unmanaged).filter(waitsForPlanner);
-  for (const key of creationOrder(before, unmanaged)) if (!later.includes(key)) await restore(key);
+  const later = unmanaged.filter(waitsForPlanner);
+  for (const key of unmanaged) if (!later.includes(key)) await restore(key);
 
   // 4. The views, planned exactly as syncViews plans them.
   const state = await readDatabaseState(qr, registry);
@@ -164,10 +161,6 @@ async function trial(
   return { up, down };
 }
 
-function definitionsHas(definitions: readonly { schema: string; name: string }[], key: string): boolean {
-  return definitions.some((d) => relationKey(d) === key);
-}
-
 async function checkDown(
   qr: QueryRunner,
   down: readonly MigrationStatement[],
@@ -178,17 +171,18 @@ async function checkDown(
     try {
       await qr.query(s.sql, s.parameters?.length ? [...s.parameters] : undefined);
     } catch (error) {
-      throw new Error(
-        `the generated down() fails in the trial run (${s.comment}): ${(error as Error).message}\n${s.sql}`,
-        {
-          cause: error,
-        },
+      throw new SyncError(
+        `migration:generate: the generated down() fails in the trial run (${s.comment}): ${(error as Error).message}. Nothing was written; write this migration's down() by hand, or change one thing at a time.`,
+        s.sql,
+        { cause: error },
       );
     }
   }
   const differences = stateDifferences(before, await readDatabaseState(qr, registry));
   if (differences.length)
-    throw new Error(`the generated down() would not restore the catalog exactly: ${differences.join('; ')}`);
+    throw new PlanError(
+      `migration:generate: the generated down() would not restore the catalog exactly: ${differences.join('; ')}. Nothing was written; write this migration's down() by hand, or change one thing at a time.`,
+    );
 }
 
 /**

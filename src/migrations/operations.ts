@@ -14,7 +14,7 @@ import {
 import { SyncError, isPgViewError } from '../errors';
 import type { MaterializedViewIndexOptions } from '../decorators/options';
 import { buildDefinition, defaultIndexName, type ViewDefinition, type ViewKind } from '../metadata/definition';
-import { dataSourceOf, inTransaction } from '../metadata/target';
+import { dataSourceOf, inTransaction } from '../db/target';
 import { updateRegistry, type RegistryUpdate } from './registry-upkeep';
 import { kindOf, resolveName, resolveSpec, type ViewRef, type ViewSpec } from './resolve';
 

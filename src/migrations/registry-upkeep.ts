@@ -1,12 +1,12 @@
 // Keeps the registry (which views typeorm-pgview created, with fingerprints) true after a hand-written
 // migration operation, so that a later syncViews with the same declarations finds nothing to do.
 import type { QueryRunner } from 'typeorm';
-import { catalogHash, readDatabaseState } from '../catalog/reader';
+import { readDatabaseState } from '../catalog/reader';
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
 import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/registry';
 import type { ViewDefinition } from '../metadata/definition';
-import { dataSourceOf } from '../metadata/target';
-import { declaredHash } from '../sync/compare';
+import { dataSourceOf } from '../db/target';
+import { catalogHash, declaredHash } from '../plan/fingerprints';
 import { registryOf } from '../sync/registry';
 
 /**

@@ -1,9 +1,10 @@
 // Turns what a migration passes to an operation (a frozen plain-object definition, a declared class, or a
 // bare name) into the resolved forms the DDL builders take.
 import type { DataSource } from 'typeorm';
-import { describeView, parseQualifiedName, type QualifiedName } from '../ddl/identifiers';
+import { describeView, type QualifiedName } from '../ddl/identifiers';
 import { ViewDeclarationError, ViewNotFoundError } from '../errors';
-import { collectViews, defaultSchemaOf, findDefinition } from '../metadata/collect';
+import { collectViews, findDefinition } from '../metadata/collect';
+import { defaultSchemaOf, resolveTarget } from '../metadata/resolve-target';
 import { buildDefinition, type ViewDefinition, type ViewDefinitionInput, type ViewKind } from '../metadata/definition';
 
 /**
@@ -19,22 +20,16 @@ export type ViewSpec = ViewDefinitionInput | Function;
 export type ViewRef = string | ViewSpec;
 
 /** Builds the frozen definition of a plain-object input; `source` names it in messages. */
-export function definitionFromInput(input: ViewDefinitionInput, defaultSchema: string): ViewDefinition {
+export function definitionFromInput(input: ViewDefinitionInput, dataSource: DataSource): ViewDefinition {
   if (typeof input !== 'object' || input === null)
     throw new ViewDeclarationError(
       `A migration operation got ${JSON.stringify(input)} as a view definition. Pass { name, expression, ... } or a declared class.`,
     );
-  const schema = input.schema ?? defaultSchema;
+  const schema = input.schema ?? defaultSchemaOf(dataSource);
   const source = `definition ${schema}.${String(input.name)}`;
-  const dependsOn = (input.dependsOn ?? []).map((d, i) => {
-    if (typeof d !== 'string') return { schema: d.schema, name: d.name };
-    const parsed = parseQualifiedName(d, defaultSchema);
-    if (!parsed)
-      throw new ViewDeclarationError(
-        `${source}: option \`dependsOn[${i}]\` has ${JSON.stringify(d)}, which is not a name. Write 'name' or 'schema.name'.`,
-      );
-    return parsed;
-  });
+  const dependsOn = (input.dependsOn ?? []).map((d, i) =>
+    resolveTarget(dataSource, d, { where: source, option: `dependsOn[${i}]`, error: ViewDeclarationError }),
+  );
   if (typeof input.expression !== 'string')
     throw new ViewDeclarationError(
       `${source}: option \`expression\` must be SQL text in a definition object. Embed the query as a string.`,
@@ -63,7 +58,7 @@ export function resolveSpec(dataSource: DataSource, spec: ViewSpec, kind: ViewKi
       );
     definition = found;
   } else {
-    definition = definitionFromInput(spec.kind === undefined ? { ...spec, kind } : spec, defaultSchemaOf(dataSource));
+    definition = definitionFromInput(spec.kind === undefined ? { ...spec, kind } : spec, dataSource);
   }
   if (definition.kind !== kind)
     throw new ViewDeclarationError(
@@ -78,12 +73,7 @@ export function resolveName(dataSource: DataSource, ref: ViewRef, kind: ViewKind
     const d = resolveSpec(dataSource, ref, kind, operation);
     return { schema: d.schema, name: d.name };
   }
-  const parsed = parseQualifiedName(ref, defaultSchemaOf(dataSource));
-  if (!parsed)
-    throw new ViewNotFoundError(
-      `${operation}: ${JSON.stringify(ref)} is not a view name. Write 'name' or 'schema.name'.`,
-    );
-  return parsed;
+  return resolveTarget(dataSource, ref, { where: operation, error: ViewNotFoundError });
 }
 
 /** The kind a spec declares (a class: its decorator; an object: its `kind`), else `fallback`. */

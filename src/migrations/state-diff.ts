@@ -1,8 +1,9 @@
 // How two catalog states differ in what a migration's down() must restore: each view's kind, query
-// rendering, columns, options, tablespace, comment, owner, privileges, populated state and indexes, and the
+// rendering, columns, described options (view-options.ts), reloptions, owner, privileges, populated state and indexes, and the
 // registry rows. The generator checks its own down() with it before writing a file.
 import type { DatabaseState } from '../catalog/reader';
 import { displayName } from '../ddl/identifiers';
+import { optionsOf } from '../options/view-options';
 
 /** One line per difference; empty when the two states agree. */
 export function stateDifferences(before: DatabaseState, after: DatabaseState): string[] {
@@ -19,9 +20,10 @@ export function stateDifferences(before: DatabaseState, after: DatabaseState): s
       ['kind', a.kind, b.kind],
       ['query', a.definition, b.definition],
       ['columns', a.columns, b.columns],
-      ['options', [...a.options].sort(), [...b.options].sort()],
-      ['tablespace', a.tablespace ?? null, b.tablespace ?? null],
-      ['comment', a.comment ?? null, b.comment ?? null],
+      // Every described option (comment, tablespace, storage parameters, check option, ...), then the raw
+      // reloptions, so that an option without a descriptor is still caught.
+      ...optionsOf(a.kind).map((o): [string, unknown, unknown] => [o.name, o.catalog(a) ?? null, o.catalog(b) ?? null]),
+      ['reloptions', [...a.options].sort(), [...b.options].sort()],
       ['owner', a.owner, b.owner],
       ['privileges', a.acl && [...a.acl].sort(), b.acl && [...b.acl].sort()],
       ['populated state', a.populated, b.populated],

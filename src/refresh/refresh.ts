@@ -1,13 +1,15 @@
 // refreshMaterializedView / refreshAllMaterializedViews. The rules for CONCURRENTLY and WITH NO DATA are
 // decided here, once, before any statement runs.
 import { REFRESH_INFO_QUERY, DEPENDENCIES_QUERY } from '../catalog/queries';
-import { displayName, parseQualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
+import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { refreshSql } from '../ddl/statements';
-import { RefreshError, ViewDependencyCycleError, ViewNotFoundError } from '../errors';
-import { topologicalSort } from '../graph/topological';
-import { collectViews, defaultSchemaOf, findDefinition } from '../metadata/collect';
+import { RefreshError, ViewNotFoundError } from '../errors';
+import { nameOfKey, RelationGraph } from '../catalog/graph';
+import { toEdge } from '../catalog/reader';
+import { collectViews } from '../metadata/collect';
+import { resolveTarget } from '../metadata/resolve-target';
 import { viewArgsOf } from '../metadata/store';
-import { dataSourceOf, withQueryRunner, type Target } from '../metadata/target';
+import { dataSourceOf, withQueryRunner, type Target } from '../db/target';
 
 /**
  * How to refresh. `concurrently: true` needs a populated view and a unique index on plain columns with no
@@ -34,26 +36,18 @@ export interface RefreshResult {
 export type ViewTarget = Function | string;
 
 function resolveView(target: Target, view: ViewTarget): QualifiedName {
-  const dataSource = dataSourceOf(target);
-  if (typeof view === 'string') {
-    const parsed = parseQualifiedName(view, defaultSchemaOf(dataSource));
-    if (!parsed)
-      throw new ViewNotFoundError(`${JSON.stringify(view)} is not a view name. Write 'name' or 'schema.name'.`);
-    return parsed;
+  if (typeof view === 'function') {
+    const args = viewArgsOf(view);
+    if (!args)
+      throw new ViewNotFoundError(
+        `class ${view.name} is not declared with @MaterializedView. Decorate it, or pass the view's name.`,
+      );
+    if (args.kind !== 'materialized')
+      throw new RefreshError(
+        `class ${view.name} is declared with @PgView, a plain view: only materialized views can be refreshed.`,
+      );
   }
-  const args = viewArgsOf(view);
-  if (!args)
-    throw new ViewNotFoundError(
-      `class ${view.name} is not declared with @MaterializedView. Decorate it, or pass the view's name.`,
-    );
-  if (args.kind !== 'materialized')
-    throw new RefreshError(
-      `class ${view.name} is declared with @PgView, a plain view: only materialized views can be refreshed.`,
-    );
-  const definition = findDefinition(collectViews(dataSource), view);
-  if (!definition)
-    throw new ViewNotFoundError(`class ${view.name} is not in this DataSource's entities. Add it to \`entities\`.`);
-  return { schema: definition.schema, name: definition.name };
+  return resolveTarget(dataSourceOf(target), view, { error: ViewNotFoundError });
 }
 
 interface RefreshPlan {
@@ -109,29 +103,8 @@ async function cascadeOrder(
   query: (sql: string) => Promise<unknown>,
   roots: readonly QualifiedName[],
 ): Promise<QualifiedName[]> {
-  const edges = (await query(DEPENDENCIES_QUERY)) as Record<string, string>[];
-  const readBy = new Map<string, { key: string; rel: QualifiedName; kind: string }[]>();
-  for (const e of edges) {
-    const ref = relationKey({ schema: e.ref_schema!, name: e.ref_name! });
-    const rel = { schema: e.view_schema!, name: e.view_name! };
-    readBy.set(ref, [...(readBy.get(ref) ?? []), { key: relationKey(rel), rel, kind: '' }]);
-  }
-  const reached = new Map<string, QualifiedName>(roots.map((r) => [relationKey(r), r]));
-  const queue = [...reached.keys()];
-  while (queue.length) {
-    for (const d of readBy.get(queue.shift()!) ?? []) {
-      if (reached.has(d.key)) continue;
-      reached.set(d.key, d.rel);
-      queue.push(d.key);
-    }
-  }
-  const graph = new Map<string, string[]>();
-  for (const key of reached.keys()) graph.set(key, []);
-  for (const [ref, readers] of readBy)
-    for (const r of readers) if (graph.has(r.key) && reached.has(ref)) graph.get(r.key)!.push(ref);
-  const sorted = topologicalSort(graph);
-  if (!sorted.ok) throw new ViewDependencyCycleError(sorted.cycle);
-  return sorted.order.map((k) => reached.get(k)!);
+  const graph = new RelationGraph(((await query(DEPENDENCIES_QUERY)) as Record<string, unknown>[]).map(toEdge));
+  return graph.creationOrder(graph.withReaders(roots.map(relationKey))).map(nameOfKey);
 }
 
 async function run(target: Target, plans: RefreshPlan[]): Promise<RefreshResult[]> {

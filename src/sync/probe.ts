@@ -6,7 +6,7 @@ import { PROBE_STATE_QUERY } from '../catalog/queries';
 import { qualifiedName, quoteIdentifier, relationKey } from '../ddl/identifiers';
 import { createViewStatements, probeViewSql } from '../ddl/statements';
 import type { ViewDefinition } from '../metadata/definition';
-import type { ProbeResult } from './compare';
+import type { ProbeResult } from '../plan/compare';
 
 const PROBE_PREFIX = 'typeorm_pgview_probe_';
 const PROBE_BATCH_COMMENT = '/* typeorm-pgview probes, rolled back */';

@@ -1,12 +1,12 @@
 // The registry as the sync and the migration generator use it: where it lives, and which rows a sync must
 // write. The SQL text is in src/ddl/registry.ts.
 import type { DataSource } from 'typeorm';
-import { catalogHash, type DatabaseState } from '../catalog/reader';
+import type { DatabaseState } from '../catalog/reader';
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
 import { REGISTRY_TABLE, type RegistryEntry } from '../ddl/registry';
 import { defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
-import { declaredHash } from './compare';
+import { catalogHash, declaredHash } from '../plan/fingerprints';
 
 /** The registry table of a DataSource: `typeorm_pgview_views` in its default schema. */
 export function registryOf(dataSource: DataSource): QualifiedName {

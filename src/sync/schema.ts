@@ -2,25 +2,21 @@
 // in the way of a table change dropped first and put back after.
 import type { DataSource, QueryRunner } from 'typeorm';
 import { readDatabaseState, type DatabaseState } from '../catalog/reader';
-import {
-  AUTO_REFRESH_TRIGGERS_QUERY,
-  CURRENT_SCHEMA_QUERY,
-  SYNC_LOCK_QUERY,
-  TABLE_DESCENDANTS_QUERY,
-} from '../catalog/queries';
+import { AUTO_REFRESH_TRIGGERS_QUERY, CURRENT_SCHEMA_QUERY, SYNC_LOCK_QUERY } from '../catalog/queries';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { restoreStatements, accessStatements } from '../ddl/restore';
 import { createViewStatements, dropViewSql } from '../ddl/statements';
 import { isPgViewError, SyncError } from '../errors';
 import { collectViews } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
-import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../metadata/target';
-import { planSchemaChange, type RebuiltView } from './schema-plan';
-import { collidesWithViews, tableChanges, type TableChange } from './schema-statements';
+import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
+import { leavingViews } from '../plan/closure';
+import { tableImpact, type RebuiltView, type TableImpact } from '../plan/table-impact';
+import { collidesWithViews, tableChanges } from '../plan/table-statements';
 import { registryOf } from './registry';
 import { syncInTransaction, type SyncResult } from './sync-views';
 
-export type { RebuiltView } from './schema-plan';
+export type { RebuiltView } from '../plan/table-impact';
 
 export interface SchemaSyncOptions {
   /** Passed to the view sync: drop views this library created that are no longer declared. Default: true. */
@@ -44,7 +40,10 @@ export interface SchemaSyncResult {
   readonly tableStatements: readonly string[];
   /** Tables whose changes collide with views (a dropped or retyped column, a dropped table). */
   readonly changedTables: readonly QualifiedName[];
-  /** Views dropped before the table statements and re-created after them, in creation order. */
+  /**
+   * Views dropped before the table statements and re-created after them, in creation order (views created
+   * by this library and no longer declared stay dropped).
+   */
   readonly rebuiltViews: readonly RebuiltView[];
   /** What the view sync did afterwards (creates, replaces, registry). */
   readonly views: SyncResult;
@@ -53,25 +52,6 @@ export interface SchemaSyncResult {
 interface PendingQuery {
   query: string;
   parameters?: unknown[];
-}
-
-/** Partitions and inheritance children share their parent's change: ALTER TABLE recurses into them. */
-async function withDescendants(
-  queryRunner: QueryRunner,
-  changes: Map<string, TableChange>,
-): Promise<Map<string, TableChange>> {
-  const roots = [...changes.values()].filter(collidesWithViews).map((c) => c.table);
-  if (roots.length === 0) return changes;
-  const rows = (await queryRunner.query(TABLE_DESCENDANTS_QUERY, [
-    roots.map((r) => r.schema),
-    roots.map((r) => r.name),
-  ])) as { root_schema: string; root_name: string; schema: string; name: string }[];
-  const all = new Map(changes);
-  for (const r of rows) {
-    const key = relationKey({ schema: r.schema, name: r.name });
-    if (!all.has(key)) all.set(key, changes.get(relationKey({ schema: r.root_schema, name: r.root_name }))!);
-  }
-  return all;
 }
 
 /** The statements that put one view back: from its declaration, or exactly as the catalog had it. */
@@ -113,22 +93,19 @@ async function run(
   const builder = dataSource.driver.createSchemaBuilder();
   const pending = (await builder.log()).upQueries as PendingQuery[];
   const [current] = (await queryRunner.query(CURRENT_SCHEMA_QUERY)) as { schema: string }[];
-  const changes = await withDescendants(
-    queryRunner,
-    tableChanges(
-      pending.map((q) => q.query),
-      current?.schema ?? 'public',
-    ),
-  );
-  const changedTables = [
-    ...new Map([...changes.values()].filter(collidesWithViews).map((c) => [relationKey(c.table), c.table])).values(),
-  ];
-  let rebuilt: readonly RebuiltView[] = [];
+  const statements = pending.map((q) => q.query);
+  const defaultSchema = current?.schema ?? 'public';
+  // The catalog is read only when some statement could collide with a view.
   let state: DatabaseState | undefined;
-  if (changedTables.length > 0) {
+  let impact: TableImpact | undefined;
+  let leaving = new Set<string>();
+  if ([...tableChanges(statements, defaultSchema).values()].some(collidesWithViews)) {
     state = await readDatabaseState(queryRunner, registryOf(dataSource));
-    rebuilt = planSchemaChange(changes, state, definitions).views;
+    if (options.dropUndeclared ?? true) leaving = leavingViews(state, definitions);
+    impact = tableImpact({ statements, defaultSchema, state, definitions, leaving });
   }
+  const rebuilt = impact?.views ?? [];
+  const changedTables = impact?.changedTables ?? [];
   // Read before TypeORM's statements: a table it drops and re-creates loses its trigger.
   const triggersBefore =
     options.autoRefreshTriggers === undefined &&
@@ -148,7 +125,8 @@ async function run(
       );
     }
   }
-  for (const view of rebuilt)
+  // Views created by this library and no longer declared stay dropped: the view sync unregisters them.
+  for (const view of rebuilt.filter((v) => !leaving.has(relationKey(v))))
     for (const sql of recreateStatements(view, state!, definitions)) {
       try {
         await queryRunner.query(sql);

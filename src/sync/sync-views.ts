@@ -7,9 +7,9 @@ import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/
 import { isPgViewError, SyncError, ViewDeclarationError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
-import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../metadata/target';
+import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { planAutoRefreshTriggers, type TriggerChanges } from '../refresh/auto/triggers';
-import { planSync, viewsToProbe, type PlanStep } from './plan';
+import { planSync, viewsToProbe, type PlanStep } from '../plan/plan';
 import { runProbes } from './probe';
 import { registryEntries, registryOf } from './registry';
 

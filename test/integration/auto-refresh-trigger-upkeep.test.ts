@@ -12,7 +12,7 @@ import {
   synchronizeSchema,
   syncViews,
 } from '../../src';
-import { TRIGGER_NAME } from '../../src/refresh/auto/triggers';
+import { TRIGGER_NAME } from '../../src/ddl/auto-refresh';
 import { useTestDatabase } from '../support/database';
 import { generateAndLoad } from '../fixtures/migrations/load';
 

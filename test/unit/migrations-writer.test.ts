@@ -5,7 +5,6 @@ import {
   pascalCase,
   templateLiteral,
 } from '../../src/migrations/writer';
-import { columnsBrokenBy } from '../../src/migrations/table-changes';
 
 describe('migration source writer', () => {
   it('names classes and files as TypeORM does', () => {
@@ -61,26 +60,5 @@ export class AddStats1730000000000 implements MigrationInterface {
     }
 }
 `);
-  });
-});
-
-describe('columns broken by TypeORM table statements', () => {
-  it('reads dropped and retyped columns and dropped tables, quoted or not', () => {
-    const broken = columnsBrokenBy(
-      [
-        'ALTER TABLE "orders" DROP COLUMN "amount"',
-        'ALTER TABLE "orders" ADD "amount" double precision',
-        'ALTER TABLE "sales"."Line Items" ALTER COLUMN "Qty" TYPE bigint',
-        'ALTER TABLE "users" RENAME COLUMN "a" TO "b"',
-        'DROP TABLE "old_stuff"',
-        'CREATE INDEX "x" ON "users" ("name")',
-      ],
-      'public',
-    );
-    expect([...broken.values()]).toEqual([
-      { table: { schema: 'public', name: 'orders' }, columns: new Set(['amount']) },
-      { table: { schema: 'sales', name: 'Line Items' }, columns: new Set(['Qty']) },
-      { table: { schema: 'public', name: 'old_stuff' }, columns: 'all' },
-    ]);
   });
 });

@@ -4,44 +4,43 @@
 // clock). A process whose pending changes all committed before that time skips: that refresh's snapshot,
 // taken after the time was recorded, already contains them. Anything else refreshes again.
 import type { DataSource } from 'typeorm';
-import { displayName, qualifiedName, type QualifiedName } from '../../ddl/identifiers';
+import { RELATION_EXISTS_QUERY, type PresentRow } from '../../catalog/auto-refresh-queries';
+import {
+  BEGIN_READ_COMMITTED_SQL,
+  BEGIN_SQL,
+  COMMIT_SQL,
+  createStateTableSql,
+  recordRefreshStartSql,
+  refreshCoveredSql,
+  ROLLBACK_SQL,
+  stateTableLockSql,
+  tryViewLockSql,
+  type ParameterisedStatement,
+} from '../../ddl/auto-refresh';
+import { qualifiedName, type QualifiedName } from '../../ddl/identifiers';
 import { refreshMaterializedView } from '../refresh';
 import type { Outcome } from './scheduler';
 
-/** First key of every advisory lock the library takes ('pgvw'); the second is hashtext(view). */
-export const ADVISORY_LOCK_CLASS = 0x70677677;
-
-/** The table recording when each view's last auto-refresh began (created on first use). */
-export const STATE_TABLE_NAME = 'typeorm_pgview_refresh_state';
-
-/** SQL creating the state table (idempotent). */
-export function createStateTableSql(table: QualifiedName): string {
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(table)} (
-  view_schema name NOT NULL,
-  view_name name NOT NULL,
-  started_at timestamptz NOT NULL,
-  PRIMARY KEY (view_schema, view_name)
-)`;
-}
+type Runner = { query(sql: string, parameters?: unknown[]): Promise<unknown> };
+const run = (runner: Runner, statement: ParameterisedStatement) =>
+  runner.query(statement.sql, [...statement.parameters]);
 
 /**
  * Creates the state table when missing, serialised by an advisory lock so that processes starting
  * together do not race on CREATE TABLE. Throws when the role may not create it.
  */
 export async function ensureStateTable(dataSource: DataSource, table: QualifiedName): Promise<void> {
-  const [row] = (await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [qualifiedName(table)])) as {
-    present: boolean;
-  }[];
+  const [row] = (await dataSource.query(RELATION_EXISTS_QUERY, [qualifiedName(table)])) as PresentRow[];
   if (row?.present) return;
   const queryRunner = dataSource.createQueryRunner('master');
   await queryRunner.connect();
   try {
-    await queryRunner.query('BEGIN');
-    await queryRunner.query('SELECT pg_advisory_xact_lock($1, 0)', [ADVISORY_LOCK_CLASS]);
+    await queryRunner.query(BEGIN_SQL);
+    await run(queryRunner, stateTableLockSql());
     await queryRunner.query(createStateTableSql(table));
-    await queryRunner.query('COMMIT');
+    await queryRunner.query(COMMIT_SQL);
   } catch (error) {
-    await queryRunner.query('ROLLBACK').catch(() => undefined);
+    await queryRunner.query(ROLLBACK_SQL).catch(() => undefined);
     throw error;
   } finally {
     await queryRunner.release();
@@ -65,45 +64,34 @@ export interface CoordinatedRefresh {
 export async function refreshCoordinated(dataSource: DataSource, job: CoordinatedRefresh): Promise<Outcome> {
   const queryRunner = dataSource.createQueryRunner('master');
   await queryRunner.connect();
-  const view = displayName(job.view);
   try {
     // READ COMMITTED: every statement below sees what committed before it started.
-    await queryRunner.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-    const [lock] = (await queryRunner.query('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [
-      ADVISORY_LOCK_CLASS,
-      view,
-    ])) as { locked: boolean }[];
+    await queryRunner.query(BEGIN_READ_COMMITTED_SQL);
+    const [lock] = (await run(queryRunner, tryViewLockSql(job.view))) as { locked: boolean }[];
     if (!lock?.locked) {
-      await queryRunner.query('ROLLBACK');
+      await queryRunner.query(ROLLBACK_SQL);
       return { kind: 'busy' };
     }
     if (job.stateTable) {
-      const table = qualifiedName(job.stateTable);
       // Server time of the newest change, bounded from above: the server clock now, minus the local time
       // elapsed since the change was seen (measured before the statement was sent).
       const elapsedSeconds = Math.max(0, performance.now() - job.lastChangeAt) / 1000;
-      const [state] = (await queryRunner.query(
-        `SELECT EXISTS (SELECT 1 FROM ${table} WHERE view_schema = $1 AND view_name = $2
-                           AND started_at > clock_timestamp() - make_interval(secs => $3)) AS covered`,
-        [job.view.schema, job.view.name, elapsedSeconds],
-      )) as { covered: boolean }[];
+      const [state] = (await run(queryRunner, refreshCoveredSql(job.stateTable, job.view, elapsedSeconds))) as {
+        covered: boolean;
+      }[];
       if (state?.covered) {
-        await queryRunner.query('COMMIT');
+        await queryRunner.query(COMMIT_SQL);
         return { kind: 'covered' };
       }
-      await queryRunner.query(
-        `INSERT INTO ${table} (view_schema, view_name, started_at) VALUES ($1, $2, clock_timestamp())
-         ON CONFLICT (view_schema, view_name) DO UPDATE SET started_at = excluded.started_at`,
-        [job.view.schema, job.view.name],
-      );
+      await run(queryRunner, recordRefreshStartSql(job.stateTable, job.view));
     }
     const result = await refreshMaterializedView(queryRunner, qualifiedName(job.view), {
       concurrently: job.concurrently,
     } as { concurrently: true | 'auto' });
-    await queryRunner.query('COMMIT');
+    await queryRunner.query(COMMIT_SQL);
     return { kind: 'refreshed', concurrently: result.concurrently, durationMs: result.durationMs };
   } catch (error) {
-    await queryRunner.query('ROLLBACK').catch(() => undefined);
+    await queryRunner.query(ROLLBACK_SQL).catch(() => undefined);
     throw error;
   } finally {
     await queryRunner.release();

@@ -1,15 +1,20 @@
 // enableAutoRefresh: the programmatic way in, and the way to get the handle when the subscriber is
 // registered in the DataSource options.
-import type { DataSource, EntitySubscriberInterface } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { PgViewError } from '../../errors';
-import type { AutoRefresh, EnableAutoRefreshOptions } from './engine';
-import { autoRefreshFor, createAutoRefresh } from './registry';
-import { AutoRefreshSubscriber, isAutoRefreshSubscriber } from './subscriber';
+import type { AutoRefresh } from './engine';
+import type { EnableAutoRefreshOptions } from './options';
+import { runningAutoRefresh, startAutoRefresh } from './registry';
+import { subscriberHooks } from './subscriber';
 
 /**
  * Starts auto-refresh on an initialized DataSource (or returns the one already running, adding the
  * requested source) and returns its handle. Materialized views declared with `autoRefresh` are refreshed
  * after commits that change what they read; see docs/auto-refresh.md.
+ *
+ * On a DataSource whose auto-refresh already runs, the options must agree with those it was enabled
+ * with (or be left out); a different value throws a `PgViewError` naming the option. One the subscriber
+ * started on its own takes this call's options.
  *
  * @example
  * const auto = await enableAutoRefresh(dataSource, { source: 'both' });
@@ -32,25 +37,12 @@ export async function enableAutoRefresh(
     throw new PgViewError(
       `enableAutoRefresh: option \`source\` is ${JSON.stringify(source)}. Use 'subscriber', 'triggers' or 'both'.`,
     );
-  const engine = autoRefreshFor(dataSource) ?? createAutoRefresh(dataSource, options);
-  if (source !== 'triggers') {
-    engine.subscriberSource = true;
-    const subscribers = dataSource.subscribers as EntitySubscriberInterface[];
-    if (!subscribers.some(isAutoRefreshSubscriber)) {
-      // Added at runtime (TypeORM reads the array at each event) and removed again on stop().
-      const subscriber = new AutoRefreshSubscriber();
-      subscribers.push(subscriber);
-      const previous = engine.onStop;
-      engine.onStop = () => {
-        previous?.();
-        const at = subscribers.indexOf(subscriber);
-        if (at >= 0) subscribers.splice(at, 1);
-      };
-    }
-  }
+  const engine = runningAutoRefresh(dataSource) ?? startAutoRefresh(dataSource, subscriberHooks);
+  engine.applyOptions(options); // throws on a conflict, before anything changed
   try {
+    if (source !== 'triggers') await engine.addSource('subscriber');
     await engine.loadGraph();
-    if (source !== 'subscriber') await engine.startTriggers();
+    if (source !== 'subscriber') await engine.addSource('triggers');
   } catch (error) {
     await engine.stop();
     throw error;

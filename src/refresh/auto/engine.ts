@@ -1,111 +1,113 @@
 // One DataSource's auto-refresh: change sources (subscriber collector, trigger listener) feed table
 // names; the watch graph turns them into stale views; the scheduler decides when; the coordinator
 // refreshes on a pooled connection. Nothing here ever throws into a writer or awaits a refresh for it.
+// The engine owns its options (the conflict rule: options.ts, applied in `applyOptions`) and its sources
+// (`addSource` installs them, `stop()` removes them); the registry only maps a DataSource to it.
 import { EventEmitter } from 'node:events';
-import type { DataSource } from 'typeorm';
-import { displayName, relationKey, type QualifiedName } from '../../ddl/identifiers';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
+import { STATE_TABLE_NAME } from '../../ddl/auto-refresh';
+import { displayName, type QualifiedName } from '../../ddl/identifiers';
 import { PgViewError } from '../../errors';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
 import { ChangeCollector } from './collector';
-import { ensureStateTable, refreshCoordinated, STATE_TABLE_NAME } from './coordinator';
-import { loadWatchGraph, type WatchGraph } from './graph';
+import { ensureStateTable, refreshCoordinated } from './coordinator';
+import { loadWatchGraph } from './graph';
+import { ChangeRouter } from './router';
 import { ChangeListener } from './listener';
+import { AutoRefreshError, type AutoRefreshEvent, type AutoRefreshEvents, type AutoRefreshStopEvent } from './events';
+import {
+  DEFAULT_OPTIONS,
+  FIXED_AT_FIRST_CALL,
+  mergeOptions,
+  type AutoRefreshSourceName,
+  type EnableAutoRefreshOptions,
+  type OptionName,
+  type ResolvedAutoRefreshOptions,
+} from './options';
 import { RefreshScheduler, type Batch, type Outcome } from './scheduler';
 import { ensureAutoRefreshTriggers } from './triggers';
 
-/** Where changes are learned from. See docs/auto-refresh.md for the trade-offs. */
-export type AutoRefreshSource = 'subscriber' | 'triggers' | 'both';
-
-/** Options of `enableAutoRefresh`. */
-export interface EnableAutoRefreshOptions {
-  /** `'subscriber'`: TypeORM row and transaction events. `'triggers'`: database triggers + LISTEN. Default: `'subscriber'`. */
-  source?: AutoRefreshSource;
-  /** With triggers: install missing triggers when enabling (DDL only when one is missing). Default: `true`. */
-  installTriggers?: boolean;
-  /**
-   * Coordinate with other processes through the table `typeorm_pgview_refresh_state` (created on first
-   * use), so a change is refreshed once, not once per process. `false`: refreshes of one view still never
-   * overlap, but each process refreshes for its own changes. Default: `true`.
-   */
-  coordinate?: boolean;
-  /** Retry delays after a failed refresh: doubled from `initialMs` up to `maxMs`. Default: 200 / 30000. */
-  retry?: { initialMs?: number; maxMs?: number };
-  /** Re-read the catalog's dependencies when they are older than this at a change. Default: 5000 ms. */
-  catalogTtlMs?: number;
+/** @internal What the engine needs from outside: a subscriber to install for the `subscriber` source. */
+export interface AutoRefreshHooks {
+  /** A new AutoRefreshSubscriber (the class lives with the code that finds engines for TypeORM events). */
+  createSubscriber(): EntitySubscriberInterface;
 }
 
-/** A finished auto-refresh. */
-export interface AutoRefreshEvent {
-  readonly view: QualifiedName;
-  readonly durationMs: number;
-  /** Whether REFRESH ... CONCURRENTLY ran. */
-  readonly concurrently: boolean;
-  /** `schema.table` names whose changes it covers (a view name when it follows another auto-refreshed view). */
-  readonly changedTables: readonly string[];
-  /** Commits (or autocommitted writes) folded into this one refresh. */
-  readonly commitsCoalesced: number;
-}
-
-/** A refresh (or the listener) failed. The writes stay committed; the refresh is retried with backoff. */
-export class AutoRefreshError extends PgViewError {
-  constructor(
-    message: string,
-    /** The view, when the failure was a refresh. */
-    readonly view?: QualifiedName,
-    /** Consecutive failures of this view so far. */
-    readonly attempt = 0,
-    /** When the next try is due, in ms (undefined when none is scheduled). */
-    readonly retryInMs?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+/** True for an AutoRefreshSubscriber from any copy of this package (a brand; instanceof is not). */
+export function isAutoRefreshSubscriber(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { isPgViewAutoRefreshSubscriber?: unknown }).isPgViewAutoRefreshSubscriber === true
+  );
 }
 
 const LOCK_RETRY_MS = 50;
 const WATCHDOG_MS = 1000;
 
+type Listener<E extends keyof AutoRefreshEvents> = (...args: AutoRefreshEvents[E]) => void;
+
 export class AutoRefresh extends EventEmitter {
-  // With source 'both' every commit is heard twice; the triggers, which hear them all, do the counting.
-  /** @internal */ readonly collector = new ChangeCollector((tables) =>
-    this.tablesChanged(tables, this.options.source === 'both' ? 0 : 1),
+  // With the triggers on, which hear every commit, the subscriber's commits are not counted twice.
+  private readonly changes = new ChangeCollector((tables) =>
+    this.tablesChanged(tables, this.active.has('triggers') ? 0 : 1),
   );
   private readonly scheduler: RefreshScheduler;
   private readonly definitions: readonly ViewDefinition[];
-  private graph?: WatchGraph;
-  private graphAt = -Infinity;
-  private graphLoading?: Promise<void>;
-  private buffered: { tables: QualifiedName[]; commits: number }[] = [];
+  private settings: ResolvedAutoRefreshOptions = DEFAULT_OPTIONS;
+  /** Options that took effect: a different value for one of them is a conflict. */
+  private readonly fixed = new Set<OptionName>();
+  private readonly active = new Set<AutoRefreshSourceName>();
+  private runtimeSubscriber?: EntitySubscriberInterface;
+  private triggersStarting?: Promise<void>;
+  private readonly router: ChangeRouter;
   private listener?: ChangeListener;
   private stateTable?: QualifiedName;
   private stateTableChecked?: Promise<void>;
-  private watchdog?: NodeJS.Timeout;
+  private readonly watchdog: NodeJS.Timeout;
   private stopping?: Promise<void>;
-  /** @internal */ subscriberSource = false;
-  /** @internal */ onStop?: () => void;
 
-  /** @internal Use `enableAutoRefresh` or `AutoRefreshSubscriber`. */
+  /** @internal Use `enableAutoRefresh` or `AutoRefreshSubscriber`. Starts on the defaults, with no source. */
   constructor(
     readonly dataSource: DataSource,
-    private readonly options: EnableAutoRefreshOptions = {},
+    private readonly hooks: AutoRefreshHooks,
   ) {
     super();
     this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
-    if (options.coordinate !== false) this.stateTable = { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME };
-    const retry = { initialMs: 200, maxMs: 30_000, ...options.retry };
+    this.stateTable = { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME };
+    this.router = new ChangeRouter(this.definitions, {
+      load: () => loadWatchGraph((sql) => this.dataSource.query(sql), this.definitions),
+      ttlMs: () => this.settings.catalogTtlMs,
+      mark: (view, tables, commits) => this.scheduler.mark(view, tables, commits),
+      failed: (error) => {
+        if (this.dataSource.isInitialized)
+          this.report(
+            new AutoRefreshError(
+              `Auto-refresh could not read view dependencies: ${messageOf(error)}.`,
+              undefined,
+              0,
+              undefined,
+              {
+                cause: error,
+              },
+            ),
+          );
+      },
+      stopped: () => this.stopping !== undefined,
+    });
     this.scheduler = new RefreshScheduler({
-      timing: (view) => this.graph!.views.get(view)!.autoRefresh!,
-      upstream: (view) => this.graph?.upstream.get(view) ?? new Set(),
-      downstream: (view) => this.graph?.downstream.get(view) ?? new Set(),
+      timing: (view) => this.router.graph!.views.get(view)!.autoRefresh!,
+      upstream: (view) => this.router.graph?.upstream.get(view) ?? new Set(),
+      downstream: (view) => this.router.graph?.downstream.get(view) ?? new Set(),
       run: (view, batch) => this.run(view, batch),
       refreshed: (view, batch, outcome) => this.emitRefresh(view, batch, outcome),
       failed: (view, _batch, error, attempt, retryInMs) => {
-        const name = displayName(this.graph!.views.get(view)!);
+        const name = displayName(this.router.graph!.views.get(view)!);
         this.report(
           new AutoRefreshError(
             `Auto-refresh of ${name} failed (attempt ${attempt}, retrying in ${Math.round(retryInMs)} ms): ${messageOf(error)}. The writes that caused it are committed; fix the cause, and the next attempt or change refreshes it.`,
-            this.graph!.views.get(view),
+            this.router.graph!.views.get(view),
             attempt,
             retryInMs,
             { cause: error },
@@ -113,29 +115,31 @@ export class AutoRefresh extends EventEmitter {
         );
       },
       lockRetryMs: LOCK_RETRY_MS,
-      backoffMs: (n) => Math.min(retry.maxMs, retry.initialMs * 2 ** (n - 1)),
+      // Read at each failure, so options applied later (to a lazily started engine) take effect.
+      backoffMs: (n) => Math.min(this.settings.retry.maxMs, this.settings.retry.initialMs * 2 ** (n - 1)),
     });
     // The DataSource has no "destroyed" event: look now and then, so a forgotten stop() holds nothing open.
     this.watchdog = setInterval(() => {
-      if (!this.dataSource.isInitialized) void this.stop();
+      if (!this.dataSource.isInitialized) void this.halt('destroyed');
     }, WATCHDOG_MS);
     this.watchdog.unref();
   }
 
-  /** Listens for finished refreshes (`'refresh'`) or failures (`'error'`, also written to the DataSource logger). */
-  override on(event: 'refresh', listener: (event: AutoRefreshEvent) => void): this;
-  override on(event: 'error', listener: (error: AutoRefreshError) => void): this;
-  override on(event: string, listener: (...args: never[]) => void): this {
+  /**
+   * Listens for finished refreshes (`'refresh'`), failures (`'error'`, also written to the DataSource
+   * logger), sources going live (`'source'`) and the stop (`'stop'`).
+   *
+   * @example auto.on('stop', (e) => console.log(`auto-refresh stopped (${e.reason})`));
+   */
+  override on<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
 
-  override once(event: 'refresh', listener: (event: AutoRefreshEvent) => void): this;
-  override once(event: 'error', listener: (error: AutoRefreshError) => void): this;
-  override once(event: string, listener: (...args: never[]) => void): this {
+  override once<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
     return super.once(event, listener as (...args: unknown[]) => void);
   }
 
-  override off(event: 'refresh' | 'error', listener: (...args: never[]) => void): this {
+  override off<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
     return super.off(event, listener as (...args: unknown[]) => void);
   }
 
@@ -144,10 +148,147 @@ export class AutoRefresh extends EventEmitter {
     return this.definitions;
   }
 
-  /** @internal Starts the trigger listener (installing missing triggers first unless told not to). */
-  async startTriggers(): Promise<void> {
-    if (this.listener) return;
-    if (this.options.installTriggers !== false) await ensureAutoRefreshTriggers(this.dataSource, this.definitions);
+  /** The options it runs with (defaults filled in). */
+  get options(): ResolvedAutoRefreshOptions {
+    return this.settings;
+  }
+
+  /** The live change sources, in the order they were added. Empty once stopped. */
+  get sources(): readonly AutoRefreshSourceName[] {
+    return [...this.active];
+  }
+
+  /** Whether `stop()` was called (or the DataSource was destroyed). */
+  get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /**
+   * @internal Use `enableAutoRefresh`. Applies explicit options, or throws a `PgViewError` naming every
+   * option whose value differs from one already in effect. The one place the rule is decided: `coordinate`,
+   * `retry` and `catalogTtlMs` take effect at the first call (before it an engine runs on the defaults, so
+   * a lazily started one takes them), `installTriggers` when the `triggers` source is added. All of them can
+   * change on a running engine, which is why a lazily started one is reconfigured, not recreated.
+   */
+  applyOptions(options: EnableAutoRefreshOptions): void {
+    const next = mergeOptions(this.settings, this.fixed, options);
+    if (next.coordinate !== this.settings.coordinate)
+      this.stateTable = next.coordinate
+        ? { schema: defaultSchemaOf(this.dataSource), name: STATE_TABLE_NAME }
+        : undefined;
+    this.settings = next;
+    for (const key of FIXED_AT_FIRST_CALL) this.fixed.add(key);
+    if (this.active.has('triggers') || this.triggersStarting) this.fixed.add('installTriggers');
+  }
+
+  /**
+   * Adds a change source (idempotent). `'subscriber'` registers an `AutoRefreshSubscriber` on the DataSource
+   * unless one is there (removed again by `stop()`); `'triggers'` installs missing triggers (unless
+   * `installTriggers: false`) and opens the LISTEN connection. Resolves once the source is live.
+   *
+   * @example await auto.addSource('triggers'); // now raw SQL and other services' writes refresh too
+   */
+  addSource(source: AutoRefreshSourceName): Promise<void> {
+    if (this.stopping)
+      return Promise.reject(
+        new PgViewError(
+          `addSource('${source}'): this auto-refresh is stopped. Call enableAutoRefresh(dataSource) for a new one.`,
+        ),
+      );
+    if (source === 'subscriber') {
+      this.addSubscriber();
+      return Promise.resolve();
+    }
+    if (source === 'triggers')
+      return (this.triggersStarting ??= this.startTriggers().catch((error: unknown) => {
+        this.triggersStarting = undefined;
+        throw error;
+      }));
+    return Promise.reject(
+      new PgViewError(`addSource: the source is ${JSON.stringify(source)}. Use 'subscriber' or 'triggers'.`),
+    );
+  }
+
+  /** @internal The subscriber source's collector, while that source is on (read by AutoRefreshSubscriber). */
+  get collector(): ChangeCollector | undefined {
+    return this.active.has('subscriber') ? this.changes : undefined;
+  }
+
+  /** @internal The listener's backend pid (tests). */
+  get listenerPid(): number | undefined {
+    return this.listener?.pid;
+  }
+
+  /** @internal Loads the watch graph now (so the first changes resolve without waiting). */
+  async loadGraph(): Promise<void> {
+    await this.router.reload();
+  }
+
+  /** Tables whose changes are committed: mark the views that read them stale. Never throws. */
+  tablesChanged(tables: readonly QualifiedName[], commits: number): void {
+    if (this.stopping || tables.length === 0) return;
+    this.router.changed(tables, commits);
+  }
+
+  /**
+   * Resolves when every change committed before the call (heard by the subscriber, or notified through
+   * the triggers) has been refreshed, or its refresh failed and was reported. Ignores debounce windows.
+   */
+  async flush(): Promise<void> {
+    // With triggers, first hear every notification committed so far.
+    await this.listener?.sync().catch(() => undefined);
+    do {
+      if (this.router.pending) await this.router.ensure();
+      await this.scheduler.flush();
+      // Changes buffered behind a catalog reload meanwhile: go round again.
+    } while (!this.stopping && this.router.pending);
+  }
+
+  /**
+   * Stops: removes the subscriber it registered, drops changes not refreshed yet (call `flush()` first to
+   * run them), waits for a refresh already running, closes the listener and clears every timer. Emits
+   * `'stop'`. Safe to call twice, and after `destroy()`.
+   */
+  stop(): Promise<void> {
+    return this.halt('stop');
+  }
+
+  private halt(reason: AutoRefreshStopEvent['reason']): Promise<void> {
+    if (this.stopping) return this.stopping;
+    clearInterval(this.watchdog);
+    this.router.clear();
+    this.active.clear();
+    this.removeSubscriber();
+    this.stopping = Promise.all([this.scheduler.stop(), this.listener?.stop()]).then(() => undefined);
+    this.emitSafely('stop', { reason });
+    return this.stopping;
+  }
+
+  private addSubscriber(): void {
+    if (this.active.has('subscriber')) return;
+    const subscribers = this.dataSource.subscribers as EntitySubscriberInterface[];
+    // Added at runtime (TypeORM reads the array at each event) unless the DataSource options have one.
+    if (!subscribers.some(isAutoRefreshSubscriber)) {
+      this.runtimeSubscriber = this.hooks.createSubscriber();
+      subscribers.push(this.runtimeSubscriber);
+    }
+    this.active.add('subscriber');
+    this.emitSafely('source', { source: 'subscriber' });
+  }
+
+  private removeSubscriber(): void {
+    if (!this.runtimeSubscriber) return;
+    const subscribers = this.dataSource.subscribers as EntitySubscriberInterface[];
+    const at = subscribers.indexOf(this.runtimeSubscriber);
+    if (at >= 0) subscribers.splice(at, 1);
+    this.runtimeSubscriber = undefined;
+  }
+
+  /** Installs missing triggers (unless told not to), then LISTENs. */
+  private async startTriggers(): Promise<void> {
+    this.fixed.add('installTriggers');
+    if (this.settings.installTriggers) await ensureAutoRefreshTriggers(this.dataSource, this.definitions);
+    if (this.stopping) return;
     this.listener = new ChangeListener(
       this.dataSource,
       {
@@ -163,112 +304,22 @@ export class AutoRefresh extends EventEmitter {
       (n) => Math.min(5000, 100 * 2 ** (n - 1)),
     );
     await this.listener.start();
-  }
-
-  /** @internal The listener's backend pid (tests). */
-  get listenerPid(): number | undefined {
-    return this.listener?.pid;
-  }
-
-  /** @internal Loads the watch graph now (so the first changes resolve without waiting). */
-  async loadGraph(): Promise<void> {
-    this.graphAt = -Infinity;
-    await this.ensureGraph();
-  }
-
-  /** Tables whose changes are committed: mark the views that read them stale. Never throws. */
-  tablesChanged(tables: readonly QualifiedName[], commits: number): void {
-    if (this.stopping || tables.length === 0) return;
-    this.buffered.push({ tables: [...tables], commits });
-    // A declared view missing from the catalog (not created yet) makes the graph stale at once.
-    const ttl = this.graphComplete() ? (this.options.catalogTtlMs ?? 5000) : 0;
-    if (performance.now() - this.graphAt <= ttl) this.resolveBuffered();
-    else void this.ensureGraph();
-  }
-
-  /**
-   * Resolves when every change committed before the call (heard by the subscriber, or notified through
-   * the triggers) has been refreshed, or its refresh failed and was reported. Ignores debounce windows.
-   */
-  async flush(): Promise<void> {
-    // With triggers, first hear every notification committed so far.
-    await this.listener?.sync().catch(() => undefined);
-    do {
-      if (this.graphLoading || this.buffered.length > 0) await this.ensureGraph();
-      await this.scheduler.flush();
-      // Changes buffered behind a catalog reload meanwhile: go round again.
-    } while (!this.stopping && (this.graphLoading || this.buffered.length > 0));
-  }
-
-  /**
-   * Stops: drops changes not refreshed yet (call `flush()` first to run them), waits for a refresh already
-   * running, closes the listener and clears every timer. Safe to call twice, and after `destroy()`.
-   */
-  stop(): Promise<void> {
-    return (this.stopping ??= (async () => {
-      if (this.watchdog) clearInterval(this.watchdog);
-      this.buffered = [];
-      this.onStop?.();
-      await Promise.all([this.scheduler.stop(), this.listener?.stop()]);
-    })());
+    if (this.stopping) return;
+    this.active.add('triggers');
+    this.emitSafely('source', { source: 'triggers' });
   }
 
   /** Marks every auto-refreshed view stale (after the listener missed notifications). */
   private markAll(): void {
-    void this.ensureGraph().then(() => {
-      const tables = new Map<string, QualifiedName>();
-      for (const list of this.graph?.tablesByView.values() ?? []) for (const t of list) tables.set(relationKey(t), t);
-      this.tablesChanged([...tables.values()], 0);
-    });
-  }
-
-  private graphComplete(): boolean {
-    return this.definitions.every((d) => (this.graph?.tablesByView.get(relationKey(d))?.length ?? 0) > 0);
-  }
-
-  private ensureGraph(): Promise<void> {
-    return (this.graphLoading ??= (async () => {
-      try {
-        this.graph = await loadWatchGraph((sql) => this.dataSource.query(sql), this.definitions);
-        this.graphAt = performance.now();
-      } catch (error) {
-        if (this.dataSource.isInitialized)
-          this.report(
-            new AutoRefreshError(
-              `Auto-refresh could not read view dependencies: ${messageOf(error)}.`,
-              undefined,
-              0,
-              undefined,
-              { cause: error },
-            ),
-          );
-      } finally {
-        this.graphLoading = undefined;
-      }
-      this.resolveBuffered();
-    })());
-  }
-
-  private resolveBuffered(): void {
-    const graph = this.graph;
-    if (!graph || this.stopping) return;
-    const changes = this.buffered;
-    this.buffered = [];
-    for (const { tables, commits } of changes) {
-      const perView = new Map<string, string[]>();
-      for (const table of tables)
-        for (const view of graph.viewsByTable.get(relationKey(table)) ?? [])
-          perView.set(view, [...(perView.get(view) ?? []), displayName(table)]);
-      for (const [view, names] of perView) this.scheduler.mark(view, names, commits);
-    }
+    void this.router.ensure().then(() => this.tablesChanged(this.router.watchedTables(), 0));
   }
 
   private async run(view: string, batch: Batch): Promise<Outcome> {
     if (!this.dataSource.isInitialized || this.stopping) {
-      void this.stop();
+      void this.halt(this.dataSource.isInitialized ? 'stop' : 'destroyed');
       return { kind: 'dropped' };
     }
-    const definition = this.graph!.views.get(view)!;
+    const definition = this.router.graph!.views.get(view)!;
     if (this.stateTable) {
       this.stateTableChecked ??= ensureStateTable(this.dataSource, this.stateTable).catch((error: unknown) => {
         this.report(
@@ -293,7 +344,7 @@ export class AutoRefresh extends EventEmitter {
   }
 
   private emitRefresh(view: string, batch: Batch, outcome: Extract<Outcome, { kind: 'refreshed' }>): void {
-    const definition = this.graph!.views.get(view)!;
+    const definition = this.router.graph!.views.get(view)!;
     const event: AutoRefreshEvent = {
       view: { schema: definition.schema, name: definition.name },
       durationMs: outcome.durationMs,
@@ -301,17 +352,19 @@ export class AutoRefresh extends EventEmitter {
       changedTables: [...batch.tables].sort(),
       commitsCoalesced: batch.commits,
     };
+    this.emitSafely('refresh', event);
+  }
+
+  /** Emits to the user's listeners; one that throws is reported, never thrown into auto-refresh. */
+  private emitSafely<E extends 'refresh' | 'source' | 'stop'>(event: E, ...args: AutoRefreshEvents[E]): void {
     try {
-      this.emit('refresh', event);
+      this.emit(event, ...args);
     } catch (error) {
+      const view = event === 'refresh' ? (args[0] as AutoRefreshEvent).view : undefined;
       this.report(
-        new AutoRefreshError(
-          `An auto-refresh 'refresh' listener threw: ${messageOf(error)}.`,
-          event.view,
-          0,
-          undefined,
-          { cause: error },
-        ),
+        new AutoRefreshError(`An auto-refresh '${event}' listener threw: ${messageOf(error)}.`, view, 0, undefined, {
+          cause: error,
+        }),
       );
     }
   }

@@ -4,8 +4,8 @@
 // pg_terminate_backend) it reconnects with backoff and reports `reconnected`, because notifications sent
 // while it was away are lost: the engine then refreshes every watched view once.
 import type { DataSource } from 'typeorm';
+import { listenSql, NOTIFY_CHANNEL, notifySql } from '../../ddl/auto-refresh';
 import type { QualifiedName } from '../../ddl/identifiers';
-import { NOTIFY_CHANNEL } from './triggers';
 
 /** The application_name of the listener connection (visible in pg_stat_activity). */
 export const LISTENER_APPLICATION_NAME = 'typeorm-pgview auto-refresh listener';
@@ -87,7 +87,8 @@ export class ChangeListener {
       timer.unref();
     });
     try {
-      await this.dataSource.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ sync: token })]);
+      const notify = notifySql(JSON.stringify({ sync: token }));
+      await this.dataSource.query(notify.sql, [...notify.parameters]);
       await heard;
     } finally {
       clearTimeout(timer);
@@ -120,7 +121,7 @@ export class ChangeListener {
     client.on('notification', (message: { channel: string; payload?: string }) => this.notified(message));
     try {
       await client.connect();
-      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      await client.query(listenSql());
     } catch (error) {
       client.removeAllListeners();
       client.on('error', () => undefined);

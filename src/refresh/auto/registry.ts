@@ -1,49 +1,41 @@
 // One auto-refresh per DataSource, found by the subscriber (which TypeORM constructs without arguments)
 // and by enableAutoRefresh. Kept on globalThis under a Symbol.for key, so two copies of the package in one
-// process share it.
+// process share it. The registry only maps; it learns of a stop from the engine's 'stop' event.
 import type { DataSource } from 'typeorm';
-import { AutoRefresh, type EnableAutoRefreshOptions } from './engine';
+import { AutoRefresh, type AutoRefreshHooks } from './engine';
 
 interface Entry {
   engine?: AutoRefresh;
-  /** Stopped by the user, or failed to start: the subscriber stays quiet until enableAutoRefresh again. */
-  inert: boolean;
+  /** Stopped, or failed to start: the subscriber stays quiet until enableAutoRefresh again. */
+  off: boolean;
 }
 
 const KEY = Symbol.for('typeorm-pgview.auto-refresh');
 const holder = globalThis as unknown as Record<symbol, WeakMap<DataSource, Entry> | undefined>;
 const entries: WeakMap<DataSource, Entry> = (holder[KEY] ??= new WeakMap());
 
-function attach(dataSource: DataSource, engine: AutoRefresh): AutoRefresh {
-  const entry: Entry = { engine, inert: false };
+/** The DataSource's running auto-refresh, if any. */
+export function runningAutoRefresh(dataSource: DataSource): AutoRefresh | undefined {
+  return entries.get(dataSource)?.engine;
+}
+
+/** Whether auto-refresh was stopped (or failed to start) on the DataSource: the subscriber must not restart it. */
+export function isAutoRefreshOff(dataSource: DataSource): boolean {
+  return entries.get(dataSource)?.off === true;
+}
+
+/** Keeps the subscriber from starting an auto-refresh on the DataSource until `startAutoRefresh`. */
+export function turnAutoRefreshOff(dataSource: DataSource): void {
+  entries.set(dataSource, { off: true });
+}
+
+/** Creates and registers a new auto-refresh (on the defaults, no source yet); the caller checked none runs. */
+export function startAutoRefresh(dataSource: DataSource, hooks: AutoRefreshHooks): AutoRefresh {
+  const engine = new AutoRefresh(dataSource, hooks);
+  const entry: Entry = { engine, off: false };
   entries.set(dataSource, entry);
-  const previous = engine.onStop;
-  engine.onStop = () => {
-    previous?.();
-    if (entries.get(dataSource) === entry) entries.set(dataSource, { inert: true });
-  };
+  engine.once('stop', () => {
+    if (entries.get(dataSource) === entry) turnAutoRefreshOff(dataSource);
+  });
   return engine;
-}
-
-/**
- * The DataSource's running auto-refresh. With `lazily`, the subscriber's first event starts one (source
- * `subscriber`) unless it was stopped; a declaration error is logged once and leaves it off.
- */
-export function autoRefreshFor(dataSource: DataSource, lazily?: 'subscriber'): AutoRefresh | undefined {
-  const entry = entries.get(dataSource);
-  if (entry?.engine || entry?.inert || !lazily || !dataSource.isInitialized) return entry?.engine;
-  try {
-    const engine = attach(dataSource, new AutoRefresh(dataSource));
-    engine.subscriberSource = true;
-    return engine;
-  } catch (error) {
-    entries.set(dataSource, { inert: true });
-    dataSource.logger?.log('warn', `typeorm-pgview auto-refresh is off: ${String(error)}`);
-    return undefined;
-  }
-}
-
-/** Creates and registers a new auto-refresh for the DataSource (the caller checked none is running). */
-export function createAutoRefresh(dataSource: DataSource, options: EnableAutoRefreshOptions): AutoRefresh {
-  return attach(dataSource, new AutoRefresh(dataSource, options));
 }

@@ -2,23 +2,27 @@
 // arguments, so it finds its DataSource on each event and starts that DataSource's auto-refresh lazily.
 // Every handler returns synchronously and never throws: TypeORM awaits subscribers inside save() and
 // passes their exceptions to the writer, although the data is already committed.
-import type {
-  DataSource,
-  EntityMetadata,
-  EntitySubscriberInterface,
-  InsertEvent,
-  RecoverEvent,
-  RemoveEvent,
-  SoftRemoveEvent,
-  TransactionCommitEvent,
-  TransactionRollbackEvent,
-  TransactionStartEvent,
-  UpdateEvent,
+import {
+  EventSubscriber,
+  type DataSource,
+  type EntityMetadata,
+  type EntitySubscriberInterface,
+  type InsertEvent,
+  type RecoverEvent,
+  type RemoveEvent,
+  type SoftRemoveEvent,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+  type TransactionStartEvent,
+  type UpdateEvent,
 } from 'typeorm';
 import { defaultSchemaOf } from '../../metadata/collect';
-import { dataSourceOf } from '../../metadata/target';
-import type { AutoRefresh } from './engine';
-import { autoRefreshFor } from './registry';
+import { dataSourceOf } from '../../db/target';
+import type { ChangeCollector } from './collector';
+import { isAutoRefreshSubscriber, type AutoRefresh, type AutoRefreshHooks } from './engine';
+import { isAutoRefreshOff, runningAutoRefresh, startAutoRefresh, turnAutoRefreshOff } from './registry';
+
+export { isAutoRefreshSubscriber };
 
 type AnyEvent = { manager?: unknown; dataSource?: DataSource; connection?: DataSource; queryRunner?: unknown };
 type RowEvent = AnyEvent & { metadata?: EntityMetadata };
@@ -36,6 +40,9 @@ function dataSourceOfEvent(event: AnyEvent): DataSource | undefined {
  *
  * @example new DataSource({ ..., subscribers: [AutoRefreshSubscriber] })
  */
+// TypeORM instantiates only the classes in `subscribers` that @EventSubscriber() recorded; without it
+// the class in the DataSource options was silently dropped.
+@EventSubscriber()
 export class AutoRefreshSubscriber implements EntitySubscriberInterface {
   /** Brand: recognised across two copies of the package (instanceof is not). */
   readonly isPgViewAutoRefreshSubscriber = true as const;
@@ -57,31 +64,35 @@ export class AutoRefreshSubscriber implements EntitySubscriberInterface {
   }
 
   afterTransactionStart(event: TransactionStartEvent): void {
-    this.guard(event, (engine, runner) => engine.collector.started(runner));
+    this.guard(event, (collector, _engine, runner) => collector.started(runner));
   }
   afterTransactionCommit(event: TransactionCommitEvent): void {
-    this.guard(event, (engine, runner) => engine.collector.committedOrReleased(runner));
+    this.guard(event, (collector, _engine, runner) => collector.committedOrReleased(runner));
   }
   afterTransactionRollback(event: TransactionRollbackEvent): void {
-    this.guard(event, (engine, runner) => engine.collector.rolledBack(runner));
+    this.guard(event, (collector, _engine, runner) => collector.rolledBack(runner));
   }
 
   private row(event: RowEvent): void {
-    this.guard(event, (engine, runner) => {
+    this.guard(event, (collector, engine, runner) => {
       const metadata = event.metadata;
       if (!metadata || metadata.tableType === 'view') return;
       // Junction tables have no entity class but do have metadata with their table name.
       const table = { schema: metadata.schema ?? defaultSchemaOf(engine.dataSource), name: metadata.tableName };
-      engine.collector.rowChanged(runner as never, table);
+      collector.rowChanged(runner as never, table);
     });
   }
 
-  private guard(event: AnyEvent, fn: (engine: AutoRefresh, runner: { isTransactionActive: boolean }) => void): void {
+  private guard(
+    event: AnyEvent,
+    fn: (collector: ChangeCollector, engine: AutoRefresh, runner: { isTransactionActive: boolean }) => void,
+  ): void {
     try {
       const dataSource = dataSourceOfEvent(event);
-      const engine = dataSource && autoRefreshFor(dataSource, 'subscriber');
-      if (!engine?.subscriberSource) return;
-      fn(engine, (event.queryRunner ?? {}) as { isTransactionActive: boolean });
+      const engine = dataSource && autoRefreshOf(dataSource);
+      const collector = engine?.collector; // undefined unless the engine has the subscriber source
+      if (!engine || !collector) return;
+      fn(collector, engine, (event.queryRunner ?? {}) as { isTransactionActive: boolean });
     } catch (error) {
       // Never into the writer: the data is committed whatever happens here.
       try {
@@ -93,11 +104,24 @@ export class AutoRefreshSubscriber implements EntitySubscriberInterface {
   }
 }
 
-/** True for an AutoRefreshSubscriber from any copy of this package. */
-export function isAutoRefreshSubscriber(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { isPgViewAutoRefreshSubscriber?: unknown }).isPgViewAutoRefreshSubscriber === true
-  );
+/** How an engine gets the subscriber it installs for the `subscriber` source. */
+export const subscriberHooks: AutoRefreshHooks = { createSubscriber: () => new AutoRefreshSubscriber() };
+
+/**
+ * The DataSource's running auto-refresh, or a new one on the defaults with the subscriber source (the
+ * subscriber's first event starts it) unless it was stopped. A declaration error is logged once and
+ * leaves it off.
+ */
+function autoRefreshOf(dataSource: DataSource): AutoRefresh | undefined {
+  const running = runningAutoRefresh(dataSource);
+  if (running || isAutoRefreshOff(dataSource) || !dataSource.isInitialized) return running;
+  try {
+    const engine = startAutoRefresh(dataSource, subscriberHooks);
+    void engine.addSource('subscriber');
+    return engine;
+  } catch (error) {
+    turnAutoRefreshOff(dataSource);
+    dataSource.logger?.log('warn', `typeorm-pgview auto-refresh is off: ${String(error)}`);
+    return undefined;
+  }
 }

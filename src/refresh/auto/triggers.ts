@@ -4,56 +4,26 @@
 // message. Partitions and inheritance children get their own trigger, because a statement that targets a
 // partition directly fires that partition's triggers, not the parent's.
 import type { DataSource } from 'typeorm';
-import { AUTO_REFRESH_TRIGGER_NAME } from '../../catalog/queries';
-import { qualifiedName, quoteIdentifier, relationKey, type QualifiedName } from '../../ddl/identifiers';
+import {
+  FUNCTION_EXISTS_QUERY,
+  INSTALLED_TRIGGERS_QUERY,
+  TRIGGERABLE_TABLES_QUERY,
+  type PresentRow,
+  type TableRow,
+} from '../../catalog/auto-refresh-queries';
+import {
+  createTriggerSql,
+  dropNotifyFunctionSql,
+  dropTriggerSql,
+  notifyFunctionSignature,
+  notifyFunctionSql,
+  TRIGGER_NAME,
+} from '../../ddl/auto-refresh';
+import { relationKey, type QualifiedName } from '../../ddl/identifiers';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
-import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../../metadata/target';
+import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../../db/target';
 import { loadWatchGraph } from './graph';
-
-/** The LISTEN/NOTIFY channel; each payload is a JSON array `["schema", "table"]`. */
-export const NOTIFY_CHANNEL = 'typeorm_pgview_changes';
-/** The name of the trigger on every watched table. */
-export const TRIGGER_NAME = AUTO_REFRESH_TRIGGER_NAME;
-/** The trigger function, created in the DataSource's default schema. */
-export const TRIGGER_FUNCTION_NAME = 'typeorm_pgview_notify_change';
-
-/** Tables (and partitioned tables) carrying our trigger. */
-export const INSTALLED_TRIGGERS_QUERY = `
-SELECT n.nspname AS schema, c.relname AS name
-  FROM pg_trigger t
-  JOIN pg_class c ON c.oid = t.tgrelid                   -- the table the trigger is on
-  JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE t.tgname = $1 AND NOT t.tgisinternal`;
-
-/** Which of the given relations exist as ordinary or partitioned tables (only those can take our trigger). */
-const TABLES_QUERY = `
-SELECT n.nspname AS schema, c.relname AS name
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p') AND (n.nspname::text, c.relname::text) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
-
-/** `CREATE OR REPLACE FUNCTION` of the trigger function (pure). */
-export function notifyFunctionSql(schema: string): string {
-  return `CREATE OR REPLACE FUNCTION ${qualifiedName({ schema, name: TRIGGER_FUNCTION_NAME })}() RETURNS trigger
-LANGUAGE plpgsql AS $typeorm_pgview$
-BEGIN
-  PERFORM pg_notify('${NOTIFY_CHANNEL}', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME)::text);
-  RETURN NULL;
-END
-$typeorm_pgview$`;
-}
-
-/** `CREATE TRIGGER` on one table (pure). */
-export function createTriggerSql(table: QualifiedName, functionSchema: string): string {
-  return `CREATE TRIGGER ${quoteIdentifier(TRIGGER_NAME)} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${qualifiedName(table)}
-  FOR EACH STATEMENT EXECUTE FUNCTION ${qualifiedName({ schema: functionSchema, name: TRIGGER_FUNCTION_NAME })}()`;
-}
-
-/** `DROP TRIGGER IF EXISTS` on one table (pure). */
-export function dropTriggerSql(table: QualifiedName): string {
-  return `DROP TRIGGER IF EXISTS ${quoteIdentifier(TRIGGER_NAME)} ON ${qualifiedName(table)}`;
-}
 
 export interface TriggerOptions {
   /** The views whose tables to watch. Default: the DataSource's declared views with `autoRefresh`. */
@@ -77,13 +47,11 @@ export async function watchedTables(query: Query, definitions: readonly ViewDefi
   const all = new Map<string, QualifiedName>();
   for (const tables of graph.tablesByView.values()) for (const t of tables) all.set(relationKey(t), t);
   const list = [...all.values()];
-  const rows = (await query(TABLES_QUERY, [list.map((t) => t.schema), list.map((t) => t.name)])) as QualifiedName[];
+  const rows = (await query(TRIGGERABLE_TABLES_QUERY, [
+    list.map((t) => t.schema),
+    list.map((t) => t.name),
+  ])) as TableRow[];
   return rows.map((r) => ({ schema: r.schema, name: r.name }));
-}
-
-/** `DROP FUNCTION` of the trigger function (pure). */
-export function dropNotifyFunctionSql(schema: string): string {
-  return `DROP FUNCTION IF EXISTS ${qualifiedName({ schema, name: TRIGGER_FUNCTION_NAME })}()`;
 }
 
 /** What bringing the triggers up to date takes: the statements, and the statements that undo them. */
@@ -104,15 +72,13 @@ export async function planAutoRefreshTriggers(
   prune = true,
 ): Promise<TriggerPlan> {
   const wanted = await watchedTables(query, definitions);
-  const present = (await query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[];
+  const present = (await query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as TableRow[];
   const presentKeys = new Set(present.map(relationKey));
   const wantedKeys = new Set(wanted.map(relationKey));
   const installed = wanted.filter((t) => !presentKeys.has(relationKey(t))).map((t) => ({ ...t }));
   const removed = prune ? present.filter((t) => !wantedKeys.has(relationKey(t))).map((t) => ({ ...t })) : [];
   if (installed.length === 0 && removed.length === 0) return { installed, removed, statements: [], undo: [] };
-  const [fn] = (await query('SELECT to_regprocedure($1) IS NOT NULL AS present', [
-    `${qualifiedName({ schema: functionSchema, name: TRIGGER_FUNCTION_NAME })}()`,
-  ])) as { present: boolean }[];
+  const [fn] = (await query(FUNCTION_EXISTS_QUERY, [notifyFunctionSignature(functionSchema)])) as PresentRow[];
   const newFunction = installed.length > 0 && !fn?.present;
   return {
     installed,
@@ -164,7 +130,7 @@ export async function removeAutoRefreshTriggers(target: Target): Promise<Trigger
   const schema = defaultSchemaOf(dataSourceOf(target));
   return withQueryRunner(target, (queryRunner) =>
     inTransaction(queryRunner, async () => {
-      const present = (await queryRunner.query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as QualifiedName[];
+      const present = (await queryRunner.query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as TableRow[];
       for (const table of present) await queryRunner.query(dropTriggerSql(table));
       await queryRunner.query(dropNotifyFunctionSql(schema));
       return { installed: [], removed: present.map((t) => ({ schema: t.schema, name: t.name })) };

@@ -34,3 +34,28 @@ describe('mentionedNames', () => {
     expect(single.has('not_a_view')).toBe(false);
   });
 });
+
+describe('tokenize: names read by identifierAt', () => {
+  it('reads quoted, unicode-escaped, dollar-bearing and non-ASCII names as PostgreSQL does', () => {
+    const { single, qualified } = mentionedNames(
+      `SELECT * FROM U&"Re\\0070orts" /* c */ . "Big ""Spenders""" JOIN tab$1 ON true JOIN ÜberÀB ON true`,
+    );
+    expect(qualified.has(JSON.stringify(['Reports', 'Big "Spenders"']))).toBe(true);
+    expect(single.has('tab$1')).toBe(true);
+    expect(single.has('ÜberÀb')).toBe(true); // ASCII letters fold, others stay
+  });
+
+  it("reads U&'...' as a string, not a name", () => {
+    const { single } = mentionedNames(`SELECT U&'not_a_view' FROM t`);
+    expect(single.has('not_a_view')).toBe(false);
+    expect(single.has('t')).toBe(true);
+  });
+
+  it('stops reading names at an unterminated quoted identifier', () => {
+    const { single } = mentionedNames('SELECT * FROM a JOIN "b JOIN c');
+    expect([...single]).toEqual(['select', 'from', 'a', 'join']);
+  });
+
+  it('sees a `;` after a quoted identifier containing one', () =>
+    expect(queryProblem('SELECT 1 AS "a;b"; SELECT 2')).toMatch(/more than one statement/));
+});

@@ -2,7 +2,9 @@
 // which auto-refreshed views must be refreshed before which.
 import { displayName, relationKey, type QualifiedName } from '../../../src/ddl/identifiers';
 import { buildDefinition, type AutoRefreshDefinition, type ViewDefinition } from '../../../src/metadata/definition';
-import { buildWatchGraph, type CatalogEdge, type InheritancePair } from '../../../src/refresh/auto/graph';
+import { RelationGraph } from '../../../src/catalog/graph';
+import { RELATION_KINDS, type DependencyEdge, type InheritancePair } from '../../../src/catalog/reader';
+import { buildWatchGraph as buildFromGraph } from '../../../src/refresh/auto/graph';
 
 const rel = (name: string): QualifiedName => {
   const [schema, n] = name.includes('.') ? name.split('.') : ['public', name];
@@ -27,7 +29,18 @@ function matview(name: string, autoRefresh?: { on?: string[] }): ViewDefinition 
   });
 }
 
-const edge = (view: string, ref: string, refKind = 'r'): CatalogEdge => ({ view: rel(view), ref: rel(ref), refKind });
+const edge = (view: string, ref: string, refKind = 'r'): DependencyEdge => ({
+  view: rel(view),
+  ref: rel(ref),
+  refKind: RELATION_KINDS[refKind]!,
+  refColumns: [],
+  refShape: '',
+});
+const buildWatchGraph = (
+  definitions: readonly ViewDefinition[],
+  edges: readonly DependencyEdge[],
+  inheritance: readonly InheritancePair[],
+) => buildFromGraph(definitions, new RelationGraph(edges, inheritance));
 const inherits = (child: string, ancestor: string): InheritancePair => ({ child: rel(child), ancestor: rel(ancestor) });
 
 /** relationKey strings back to sorted `schema.name`s. */

@@ -106,10 +106,29 @@ const at = (runs: Seen[]) => runs.map((r) => [r.view, r.at]);
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
-it('runs on a fake performance.now()', async () => {
-  const start = performance.now();
-  await jest.advanceTimersByTimeAsync(1234);
-  expect(performance.now() - start).toBe(1234);
+describe('the clock', () => {
+  // The scheduler measures windows on performance.now(), which never jumps; jest's setSystemTime moves
+  // Date.now() only (timers stay put), like an NTP step or a changed time zone on a real machine.
+  it('keeps a due refresh on time when the wall clock jumps back an hour', async () => {
+    const s = setup();
+    s.mark('v', ['a']);
+    await s.advance(20);
+    jest.setSystemTime(Date.now() - 3_600_000);
+    await s.advance(30);
+    expect(at(s.runs)).toEqual([['v', 50]]);
+  });
+
+  it('does not count a forward jump of the wall clock as quiet time or as waiting', async () => {
+    const s = setup();
+    s.mark('v', ['a']);
+    await s.advance(20);
+    jest.setSystemTime(Date.now() + 3_600_000);
+    s.mark('v', ['b']); // 20 ms after the first change, not an hour: the window goes on
+    await s.advance(49);
+    expect(s.runs).toEqual([]);
+    await s.advance(1);
+    expect(s.runs).toEqual([{ view: 'v', at: 70, tables: ['a', 'b'], commits: 2 }]);
+  });
 });
 
 describe('debounce and maximum wait', () => {

@@ -1,4 +1,4 @@
-import { DependencyGraph } from '../../../src/catalog/dependency-graph';
+import { RelationGraph } from '../../../src/catalog/graph';
 import { mermaidDiagram } from '../../../src/catalog/mermaid';
 import type { DependencyEdge, RelationKind } from '../../../src/catalog/reader';
 import { ViewDependencyCycleError } from '../../../src/errors';
@@ -26,8 +26,8 @@ const edges = [
   edge('d', 'c', 'view'),
 ];
 
-describe('DependencyGraph', () => {
-  const graph = new DependencyGraph(edges);
+describe('RelationGraph', () => {
+  const graph = new RelationGraph(edges);
 
   it('walks up and down, nearest first, each relation once at its shortest depth', () => {
     expect(graph.walk(k('t1'), 'up', true).map((s) => [s.relation.name, s.depth])).toEqual([
@@ -51,7 +51,7 @@ describe('DependencyGraph', () => {
   });
 
   it('reports a cycle (the catalog cannot hold one, an edge list can)', () => {
-    const cyclic = new DependencyGraph([edge('x', 'y', 'view'), edge('y', 'x', 'view')]);
+    const cyclic = new RelationGraph([edge('x', 'y', 'view'), edge('y', 'x', 'view')]);
     expect(() => cyclic.creationOrder([k('x'), k('y')])).toThrow(ViewDependencyCycleError);
   });
 });

@@ -3,7 +3,7 @@
 // ... TYPE and DROP TABLE under a view that reads the column or table; adding a column, an index, a
 // constraint or a default leaves views alone, and a renamed column is followed by views automatically.
 // Pure: statement text in, changes out.
-import { relationKey, type QualifiedName } from '../ddl/identifiers';
+import { identifierAt, relationAt, relationKey, type QualifiedName } from '../ddl/identifiers';
 
 /** What the pending statements do to one table. */
 export interface TableChange {
@@ -22,44 +22,6 @@ export interface TableChange {
 /** Whether a change collides with views that read the table (they must be dropped around it). */
 export function collidesWithViews(change: TableChange): boolean {
   return change.dropped || change.droppedColumns.size > 0 || change.retypedColumns.size > 0;
-}
-
-/** Reads one identifier (quoted, with `""` for `"`, or bare and folded to lower case) at `text[i]`. */
-function identifierAt(text: string, i: number): { name: string; end: number } | undefined {
-  if (text[i] === '"') {
-    let name = '';
-    let j = i + 1;
-    while (j < text.length) {
-      if (text[j] === '"') {
-        if (text[j + 1] === '"') {
-          name += '"';
-          j += 2;
-          continue;
-        }
-        return { name, end: j + 1 };
-      }
-      name += text[j++];
-    }
-    return undefined;
-  }
-  const match = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(text.slice(i));
-  return match ? { name: match[0].toLowerCase(), end: i + match[0].length } : undefined;
-}
-
-/** Reads `name` or `schema.name` at `text[i]`. */
-function relationAt(
-  text: string,
-  i: number,
-  defaultSchema: string,
-): { relation: QualifiedName; end: number } | undefined {
-  const first = identifierAt(text, i);
-  if (!first) return undefined;
-  if (text[first.end] === '.') {
-    const second = identifierAt(text, first.end + 1);
-    if (!second) return undefined;
-    return { relation: { schema: first.name, name: second.name }, end: second.end };
-  }
-  return { relation: { schema: defaultSchema, name: first.name }, end: first.end };
 }
 
 /** Splits ALTER TABLE actions on commas outside quotes and parentheses. */

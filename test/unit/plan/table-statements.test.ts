@@ -1,4 +1,4 @@
-import { collidesWithViews, tableChanges } from '../../../src/sync/schema-statements';
+import { collidesWithViews, tableChanges } from '../../../src/plan/table-statements';
 
 const key = (schema: string, name: string) => JSON.stringify([schema, name]);
 
@@ -59,5 +59,26 @@ describe('tableChanges: what TypeORM pending statements do to tables', () => {
     const t = changes.get(key('public', 't'))!;
     expect([...t.retypedColumns, ...t.droppedColumns, ...t.addedColumns]).toEqual(['a', 'b', 'c']);
     expect(changes.has(key('public', 'fresh'))).toBe(false);
+  });
+
+  it('reads the statements the migration generator sees: dropped and added back is a retype, renames are not changes', () => {
+    const changes = tableChanges(
+      [
+        'ALTER TABLE "orders" DROP COLUMN "amount"',
+        'ALTER TABLE "orders" ADD "amount" double precision',
+        'ALTER TABLE "sales"."Line Items" ALTER COLUMN "Qty" TYPE bigint',
+        'ALTER TABLE "users" RENAME COLUMN "a" TO "b"',
+        'DROP TABLE "old_stuff"',
+        'CREATE INDEX "x" ON "users" ("name")',
+      ],
+      'public',
+    );
+    const colliding = [...changes.values()].filter(collidesWithViews);
+    expect(colliding.map((c) => [c.table, c.dropped, [...c.droppedColumns], [...c.retypedColumns]])).toEqual([
+      [{ schema: 'public', name: 'orders' }, false, [], ['amount']],
+      [{ schema: 'sales', name: 'Line Items' }, false, [], ['Qty']],
+      [{ schema: 'public', name: 'old_stuff' }, true, [], []],
+    ]);
+    expect(collidesWithViews(changes.get(JSON.stringify(['public', 'users']))!)).toBe(false);
   });
 });

@@ -1,16 +1,12 @@
 // Decides, for one declared view and what the catalog has, what kind of change is needed. Pure.
 // Queries are compared as PostgreSQL renders them: the declared SQL is created as a throwaway "probe"
 // view (see probe.ts) and its pg_get_viewdef compared with the existing view's.
-import {
-  catalogHash,
-  sha256,
-  type CatalogColumn,
-  type CatalogIndex,
-  type CatalogView,
-  type DatabaseState,
-} from '../catalog/reader';
+import type { CatalogColumn, CatalogIndex, CatalogView, DatabaseState } from '../catalog/reader';
 import { relationKey } from '../ddl/identifiers';
 import type { IndexDefinition, ViewDefinition } from '../metadata/definition';
+import type { ViewOption } from '../options/descriptor';
+import { differingOptions } from '../options/view-options';
+import { catalogHash, declaredHash } from './fingerprints';
 
 /** What a probe of a declared view found: PostgreSQL's rendering, output columns, index predicates. */
 export type ProbeResult =
@@ -22,29 +18,19 @@ export type ProbeResult =
     }
   | { ok: false; error: string };
 
-/** The fingerprint of what a declaration asks for (the registry stores it after each sync). */
-export function declaredHash(view: ViewDefinition): string {
-  return sha256([
-    view.kind,
-    view.sql,
-    view.columns ?? null,
-    view.recursive,
-    view.checkOption ?? null,
-    view.securityBarrier,
-    view.securityInvoker,
-    view.indexes,
-    view.tablespace ?? null,
-    view.storageParameters,
-    view.comment ?? null,
-  ]);
-}
-
 export type Verdict =
   | { kind: 'new' }
   | { kind: 'clean' }
   | { kind: 'probe' } // needs a probe before a verdict
   | { kind: 'rebuild'; reason: string }
-  | { kind: 'changes'; replace?: string; comment?: boolean; alter?: string[]; indexes?: IndexChange[] }; // empty: same
+  | {
+      kind: 'changes';
+      /** Why CREATE OR REPLACE VIEW is needed, if it is. */
+      replace?: string;
+      /** Options that differ and are changed in place (ALTER, COMMENT). */
+      alter?: readonly ViewOption<string, unknown>[];
+      indexes?: IndexChange[];
+    }; // empty: same
 
 export type IndexChange = { drop?: CatalogIndex; create?: IndexDefinition; reason: string };
 
@@ -76,22 +62,6 @@ const sameColumns = (a: readonly CatalogColumn[], b: readonly CatalogColumn[]) =
 export function canReplace(existing: readonly CatalogColumn[], next: readonly CatalogColumn[]): boolean {
   return next.length >= existing.length && sameColumns(existing, next.slice(0, existing.length));
 }
-
-/** reloptions a plain view declaration asks for, in catalog form (`check_option=local`), sorted. */
-export function declaredViewOptions(view: ViewDefinition): string[] {
-  const options: string[] = [];
-  if (view.checkOption) options.push(`check_option=${view.checkOption}`);
-  if (view.securityBarrier) options.push('security_barrier=true');
-  if (view.securityInvoker) options.push('security_invoker=true');
-  return options.sort();
-}
-
-const normalizeOption = (o: string) =>
-  o
-    .toLowerCase()
-    .replace(/=(on|yes|1)$/, '=true')
-    .replace(/=(off|no|0)$/, '=false');
-const optionSet = (options: readonly string[]) => options.map(normalizeOption).sort();
 
 function indexChanges(
   view: ViewDefinition,
@@ -128,14 +98,13 @@ export function compareWithProbe(
   indexes: readonly CatalogIndex[],
   probe: ProbeResult | undefined,
 ): Verdict {
+  const differing = differingOptions(view.kind, view, existing);
+  const alter = differing.filter((o) => o.apply === 'alter');
+  const replaceOptions = differing.filter((o) => o.apply === 'replace');
   if (view.kind === 'view' && view.recursive) {
     // A recursive view's query names the view itself, so it cannot be probed under another name: a changed
     // declaration is applied with CREATE OR REPLACE (which PostgreSQL refuses if the columns changed).
-    return {
-      kind: 'changes',
-      replace: 'its recursive declaration changed',
-      comment: (view.comment ?? null) !== (existing.comment ?? null),
-    };
+    return { kind: 'changes', replace: 'its recursive declaration changed', alter };
   }
   if (!probe || !probe.ok)
     return {
@@ -143,21 +112,17 @@ export function compareWithProbe(
       reason: `its query could not be compared with the existing one (${probe && !probe.ok ? probe.error : 'no probe'})`,
     };
   const sameQuery = probe.definition === existing.definition && sameColumns(probe.columns, existing.columns);
-  const comment = (view.comment ?? null) !== (existing.comment ?? null);
-  if (view.kind === 'view') {
-    const sameOptions = optionSet(declaredViewOptions(view)).join(',') === optionSet(existing.options).join(',');
-    if (sameQuery && sameOptions) return { kind: 'changes', comment };
-    const what = !sameQuery ? 'its query changed' : 'its options changed';
-    if (canReplace(existing.columns, probe.columns)) return { kind: 'changes', replace: what, comment };
+  if (sameQuery && replaceOptions.length === 0)
     return {
-      kind: 'rebuild',
-      reason: `${what} and its columns changed (CREATE OR REPLACE cannot drop, rename or retype columns)`,
+      kind: 'changes',
+      alter,
+      ...(view.kind === 'materialized' ? { indexes: indexChanges(view, indexes, probe.indexPredicates) } : {}),
     };
-  }
-  if (!sameQuery) return { kind: 'rebuild', reason: 'its query changed' };
-  const alter: string[] = [];
-  const declaredParams = Object.entries(view.storageParameters).map(([k, v]) => `${k}=${v}`);
-  if (optionSet(declaredParams).join(',') !== optionSet(existing.options).join(',')) alter.push('storage');
-  if ((view.tablespace ?? null) !== (existing.tablespace ?? null)) alter.push('tablespace');
-  return { kind: 'changes', comment, alter, indexes: indexChanges(view, indexes, probe.indexPredicates) };
+  if (view.kind === 'materialized') return { kind: 'rebuild', reason: 'its query changed' };
+  const what = !sameQuery ? 'its query changed' : 'its options changed';
+  if (canReplace(existing.columns, probe.columns)) return { kind: 'changes', replace: what, alter };
+  return {
+    kind: 'rebuild',
+    reason: `${what} and its columns changed (CREATE OR REPLACE cannot drop, rename or retype columns)`,
+  };
 }

@@ -1,0 +1,39 @@
+// Catalog SQL of auto-refresh, one named constant per question, each join explained. Read by
+// src/refresh/auto/triggers.ts (which tables carry or can carry the notify trigger) and
+// src/refresh/auto/coordinator.ts (whether the state table exists). The tables a view watches come from
+// the dependency queries in src/refresh/auto/graph.ts.
+
+/** Tables (and partitioned tables) carrying the trigger named `$1`: one row per table, `schema`, `name`. */
+export const INSTALLED_TRIGGERS_QUERY = `
+SELECT n.nspname AS schema, c.relname AS name
+  FROM pg_trigger t
+  JOIN pg_class c ON c.oid = t.tgrelid                   -- the table the trigger is on
+  JOIN pg_namespace n ON n.oid = c.relnamespace          -- and its schema
+ WHERE t.tgname = $1 AND NOT t.tgisinternal`;
+
+/**
+ * Which of the relations given as parallel arrays (`$1` schemas, `$2` names) exist as ordinary or
+ * partitioned tables: only those can take a statement trigger that sees every write.
+ */
+export const TRIGGERABLE_TABLES_QUERY = `
+SELECT n.nspname AS schema, c.relname AS name
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace          -- the relation's schema, to match on (schema, name)
+ WHERE c.relkind IN ('r', 'p') AND (n.nspname::text, c.relname::text) IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
+
+/** Whether the function with the signature `$1` (e.g. `"public"."f"()`) exists: one row, `present`. */
+export const FUNCTION_EXISTS_QUERY = 'SELECT to_regprocedure($1) IS NOT NULL AS present';
+
+/** Whether the relation `$1` (a quoted qualified name) exists: one row, `present`. */
+export const RELATION_EXISTS_QUERY = 'SELECT to_regclass($1) IS NOT NULL AS present';
+
+/** A row of `INSTALLED_TRIGGERS_QUERY` or `TRIGGERABLE_TABLES_QUERY`. */
+export interface TableRow {
+  schema: string;
+  name: string;
+}
+
+/** The row of `FUNCTION_EXISTS_QUERY` or `RELATION_EXISTS_QUERY`. */
+export interface PresentRow {
+  present: boolean;
+}

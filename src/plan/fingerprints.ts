@@ -1,0 +1,46 @@
+// The two fingerprints of the registry's "nothing changed" shortcut: one of what a declaration asks for,
+// one of what the catalog holds for the view now. Both take every described option (view-options.ts), so
+// a new option can never be left out of one of them. While both are unchanged, a view needs no probe.
+import { createHash } from 'node:crypto';
+import type { CatalogView, DatabaseState } from '../catalog/reader';
+import { graphOf } from '../catalog/graph';
+import { relationKey } from '../ddl/identifiers';
+import type { ViewDefinition } from '../metadata/definition';
+import { declaredValue, optionsOf } from '../options/view-options';
+
+export function sha256(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+/** The fingerprint of what a declaration asks for (the registry stores it after each sync). */
+export function declaredHash(view: ViewDefinition): string {
+  return sha256([
+    view.kind,
+    view.sql,
+    view.columns ?? null,
+    view.recursive,
+    view.indexes,
+    optionsOf(view.kind).map((o) => [o.name, declaredValue(o, view) ?? null]),
+  ]);
+}
+
+/**
+ * A fingerprint of everything about a view that its declaration controls, as the catalog has it now,
+ * plus the shape of what it reads.
+ */
+export function catalogHash(state: DatabaseState, view: CatalogView): string {
+  const key = relationKey(view);
+  const indexes = (state.indexes.get(key) ?? []).map((i) => [i.name, i.definition]).sort();
+  const refs = graphOf(state)
+    .edgesFrom(key)
+    .map((e) => [e.ref.schema, e.ref.name, e.refShape])
+    .sort();
+  return sha256([
+    view.kind,
+    view.definition,
+    view.columns,
+    indexes,
+    refs,
+    optionsOf(view.kind).map((o) => [o.name, o.catalog(view) ?? null]),
+  ]);
+}

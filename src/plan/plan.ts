@@ -1,0 +1,51 @@
+// The planner: declarations + catalog state + probe results in, an ordered list of steps out. Pure.
+// One planner serves syncViews, dry runs and the migration generator, so they agree on what changed. It
+// runs in three phases, each a pure function with tests of its own: a verdict per view (verdicts.ts), the
+// closure of what else must be rebuilt (closure.ts), and the ordered steps (steps.ts).
+import type { DatabaseState } from '../catalog/reader';
+import { relationKey, type QualifiedName } from '../ddl/identifiers';
+import type { ViewDefinition } from '../metadata/definition';
+import { closureOf } from './closure';
+import type { ProbeResult } from './compare';
+import { createSteps, dropSteps, inPlaceSteps, type PlanStep } from './steps';
+import { checkDeclaredCycles, checkServer, verdictsOf } from './verdicts';
+
+export { NEW_VIEW, WITH_NEW_VIEW, type PlanStep, type StepAction } from './steps';
+export { viewsToProbe } from './verdicts';
+
+export interface Plan {
+  readonly steps: readonly PlanStep[];
+  /** Declared views that need no statement. */
+  readonly unchanged: readonly QualifiedName[];
+  /** Registry rows to delete: views this library created that are no longer declared. */
+  readonly unregister: readonly QualifiedName[];
+}
+
+export interface PlanInput {
+  readonly definitions: readonly ViewDefinition[];
+  readonly state: DatabaseState;
+  readonly probes: ReadonlyMap<string, ProbeResult>;
+  /** Drop views this library created that are no longer declared (default true). */
+  readonly dropUndeclared?: boolean;
+}
+
+/**
+ * Builds the plan. Throws on cycles (ViewDependencyCycleError), on options the server lacks
+ * (UnsupportedServerError), and on drops that would break views not managed here (PlanError).
+ */
+export function planSync(input: PlanInput): Plan {
+  const { definitions, state } = input;
+  checkDeclaredCycles(definitions);
+  checkServer(definitions, state);
+  const declared = new Map(definitions.map((d) => [relationKey(d), d]));
+  const managed = definitions.filter((d) => d.synchronize);
+  const verdicts = verdictsOf(managed, state, input.probes);
+  const closure = closureOf({ verdicts, declared, state, dropUndeclared: input.dropUndeclared ?? true });
+  const context = { state, declared, managed, verdicts, closure };
+  const steps = [...dropSteps(context), ...createSteps(context), ...inPlaceSteps(context)];
+  const touched = new Set(steps.map((s) => relationKey(s.view)));
+  const unchanged = managed
+    .filter((d) => !touched.has(relationKey(d)))
+    .map((d) => ({ schema: d.schema, name: d.name }));
+  return { steps, unchanged, unregister: closure.unregister };
+}
