@@ -87,10 +87,21 @@ export class BenchDatabase {
 }
 
 const DDL = /^\s*(CREATE|DROP|ALTER|COMMENT|REFRESH|GRANT|REVOKE)\b/i;
+/** syncViews sends a plan's statements as one query: `SAVEPOINT typeorm_pgview_steps;\n<step>\n;\n<step> ...`. */
+const STEPS_BATCH = /^SAVEPOINT typeorm_pgview_steps;\n/;
 
 /**
- * A TypeORM logger that counts every query sent (through any query runner of the DataSource), and the DDL
- * among them, so TypeORM's synchronize and syncViews are counted the same way.
+ * The DDL statements of one query sent: itself, or each step of a batch of plan steps. Probes (sent after a
+ * savepoint or a comment, always rolled back) leave no DDL behind and count none.
+ */
+function ddlStatements(query: string): string[] {
+  const statements = STEPS_BATCH.test(query) ? query.replace(STEPS_BATCH, '').split('\n;\n') : [query];
+  return statements.filter((s) => DDL.test(s));
+}
+
+/**
+ * A TypeORM logger that counts every query sent (through any query runner of the DataSource: round trips),
+ * and the DDL statements among them, so TypeORM's synchronize and syncViews are counted the same way.
  */
 export class QueryCounter implements Logger {
   queries = 0;
@@ -105,9 +116,9 @@ export class QueryCounter implements Logger {
 
   logQuery(query: string): void {
     this.queries++;
-    if (DDL.test(query)) {
+    for (const statement of ddlStatements(query)) {
       this.ddl++;
-      this.ddlText.push(query);
+      this.ddlText.push(statement);
     }
   }
   logQueryError(): void {}

@@ -1,8 +1,8 @@
-// Reads the catalog into a DatabaseState with a fixed number of queries, however many views exist.
+// Reads the catalog into a DatabaseState in one statement, however many views exist.
 import { qualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { REGISTRY_SELECT_SQL } from '../ddl/registry';
 import type { ViewKind } from '../metadata/definition';
-import { DEPENDENCIES_QUERY, INHERITANCE_QUERY, MATVIEW_INDEXES_QUERY, SERVER_QUERY, VIEWS_QUERY } from './queries';
+import { catalogStateQuery } from './queries';
 
 /** Anything that runs a query and returns rows: a TypeORM QueryRunner, EntityManager or DataSource. */
 export interface Queryable {
@@ -69,6 +69,12 @@ export interface RegistryRow extends QualifiedName {
   readonly catalogHash: string;
 }
 
+/** A table and one of its ancestors (parent, grandparent, ...) by inheritance or partitioning. */
+export interface InheritancePair {
+  readonly child: QualifiedName;
+  readonly ancestor: QualifiedName;
+}
+
 export interface DatabaseState {
   /** server_version_num, e.g. 150020. */
   readonly serverVersion: number;
@@ -78,7 +84,7 @@ export interface DatabaseState {
   /** Indexes of each materialized view, by relationKey of the view. */
   readonly indexes: ReadonlyMap<string, readonly CatalogIndex[]>;
   readonly edges: readonly DependencyEdge[];
-  /** Every (partition or inheritance child, ancestor) pair, at any depth. */
+  /** Every (child, ancestor) pair of table inheritance and partitioning, at any depth. */
   readonly inheritance: readonly InheritancePair[];
   readonly registryExists: boolean;
   /** Whether some table carries the auto-refresh trigger (the `triggers` source is in use). */
@@ -154,6 +160,16 @@ export function toEdge(r: Row): DependencyEdge {
   };
 }
 
+function toRegistryRow(r: Row): RegistryRow {
+  return {
+    schema: String(r.view_schema),
+    name: String(r.view_name),
+    kind: r.kind === 'materialized' ? 'materialized' : 'view',
+    declaredHash: String(r.declared_hash),
+    catalogHash: String(r.catalog_hash),
+  };
+}
+
 /** An INHERITANCE_QUERY row as a pair. */
 export function toInheritancePair(r: Row): InheritancePair {
   return {
@@ -162,43 +178,59 @@ export function toInheritancePair(r: Row): InheritancePair {
   };
 }
 
-/** Reads the whole state in 5 queries (4 when the registry table does not exist). */
-export async function readDatabaseState(db: Queryable, registry: QualifiedName): Promise<DatabaseState> {
-  const [server] = await rows(db, SERVER_QUERY, [qualifiedName(registry)]);
-  const registryExists = server?.registry_exists === true;
-  // One connection runs one query at a time: sequential awaits, not Promise.all.
-  const viewRows = await rows(db, VIEWS_QUERY);
-  const indexRows = await rows(db, MATVIEW_INDEXES_QUERY);
-  const edgeRows = await rows(db, DEPENDENCIES_QUERY);
-  const inheritRows = await rows(db, INHERITANCE_QUERY);
-  const registryRows = registryExists ? await rows(db, REGISTRY_SELECT_SQL(registry)) : [];
-  const views = new Map(viewRows.map((r) => toCatalogView(r)).map((v) => [relationKey(v), v]));
-  const indexes = new Map<string, CatalogIndex[]>();
-  for (const index of indexRows.map(toIndex)) {
-    const key = relationKey({ schema: index.schema, name: index.view });
-    indexes.set(key, [...(indexes.get(key) ?? []), index]);
-  }
-  const registryMap = new Map<string, RegistryRow>(
-    registryRows.map((r) => {
-      const row: RegistryRow = {
-        schema: String(r.view_schema),
-        name: String(r.view_name),
-        kind: r.kind === 'materialized' ? 'materialized' : 'view',
-        declaredHash: String(r.declared_hash),
-        catalogHash: String(r.catalog_hash),
-      };
-      return [relationKey(row), row];
-    }),
+/** A json column of the catalog statement: pg parses json, but a driver may hand it over as text. */
+function jsonArray(v: unknown): Row[] {
+  const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
+  return Array.isArray(parsed) ? (parsed as Row[]) : [];
+}
+
+export interface ReadOptions {
+  /**
+   * Whether the caller already knows that the registry table exists (syncViews learns it with its lock).
+   * When true, the registry is read within the one catalog statement; otherwise it takes a second query
+   * if the statement finds the table.
+   */
+  registryExists?: boolean;
+}
+
+/**
+ * Reads the whole state in one statement (catalogStateQuery), plus one query for the registry's rows when
+ * the table exists and `options.registryExists` did not say so.
+ */
+export async function readDatabaseState(
+  db: Queryable,
+  registry: QualifiedName,
+  options: ReadOptions = {},
+): Promise<DatabaseState> {
+  const registrySelect = options.registryExists ? REGISTRY_SELECT_SQL(registry) : undefined;
+  const [r] = await rows(db, catalogStateQuery(registrySelect), [qualifiedName(registry)]);
+  const registryExists = r?.registry_exists === true;
+  const registryRows = !registryExists
+    ? []
+    : registrySelect
+      ? jsonArray(r?.registry)
+      : await rows(db, REGISTRY_SELECT_SQL(registry)); // one connection, one query at a time: no Promise.all
+  const views = new Map(
+    jsonArray(r?.views)
+      .map((row) => toCatalogView(row))
+      .map((v) => [relationKey(v), v]),
   );
+  const indexes = new Map<string, CatalogIndex[]>();
+  for (const index of jsonArray(r?.indexes).map(toIndex)) {
+    const key = relationKey({ schema: index.schema, name: index.view });
+    const list = indexes.get(key);
+    if (list) list.push(index);
+    else indexes.set(key, [index]);
+  }
   return {
-    serverVersion: Number(server?.version_num ?? 0),
-    currentUser: String(server?.current_user ?? ''),
+    serverVersion: Number(r?.version_num ?? 0),
+    currentUser: String(r?.current_user ?? ''),
     views,
     indexes,
-    edges: edgeRows.map(toEdge),
-    inheritance: inheritRows.map(toInheritancePair),
+    edges: jsonArray(r?.edges).map(toEdge),
+    inheritance: jsonArray(r?.inheritance).map(toInheritancePair),
     registryExists,
-    autoRefreshTriggers: server?.auto_refresh_triggers === true,
-    registry: registryMap,
+    autoRefreshTriggers: r?.auto_refresh_triggers === true,
+    registry: new Map(registryRows.map(toRegistryRow).map((row) => [relationKey(row), row])),
   };
 }

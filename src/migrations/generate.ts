@@ -15,7 +15,7 @@ import { leavingViews } from '../plan/closure';
 import { planSync, viewsToProbe, WITH_NEW_VIEW, type PlanStep } from '../plan/plan';
 import { tableImpact } from '../plan/table-impact';
 import { runProbes } from '../sync/probe';
-import { registryEntries, registryOf } from '../sync/sync-views';
+import { registryEntries, registryOf } from '../sync/registry';
 import { planAutoRefreshTriggers } from '../refresh/auto/triggers';
 import { downStatements } from './down';
 import { stateDifferences } from './state-diff';

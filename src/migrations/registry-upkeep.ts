@@ -7,7 +7,7 @@ import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/
 import type { ViewDefinition } from '../metadata/definition';
 import { dataSourceOf } from '../db/target';
 import { catalogHash, declaredHash } from '../plan/fingerprints';
-import { registryOf } from '../sync/sync-views';
+import { registryOf } from '../sync/registry';
 
 /**
  * What to record for one view: `definition` after a create or replace (its fingerprint becomes the

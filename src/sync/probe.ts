@@ -2,64 +2,107 @@
 // that is always rolled back, so PostgreSQL renders it (pg_get_viewdef) the same way it renders the
 // existing view. Comparing two renderings is immune to whitespace, case, and PostgreSQL version.
 import type { Queryable } from '../catalog/reader';
-import { PROBE_COLUMNS_QUERY, PROBE_INDEX_PREDICATES_QUERY } from '../catalog/queries';
+import { PROBE_STATE_QUERY } from '../catalog/queries';
 import { qualifiedName, quoteIdentifier, relationKey } from '../ddl/identifiers';
 import { createViewStatements, probeViewSql } from '../ddl/statements';
 import type { ViewDefinition } from '../metadata/definition';
 import type { ProbeResult } from '../plan/compare';
 
 const PROBE_PREFIX = 'typeorm_pgview_probe_';
+const PROBE_BATCH_COMMENT = '/* typeorm-pgview probes, rolled back */';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Runs in the caller's transaction; leaves nothing behind. 2 round trips per view plus 4. */
+interface Probe {
+  readonly view: ViewDefinition;
+  readonly temp: string;
+  /** The probe materialized view, when partial indexes need PostgreSQL's rendering of their predicates. */
+  readonly matview?: string;
+  /** Probe index name -> declared index name. */
+  readonly indexNames: Map<string, string>;
+  readonly statements: readonly string[];
+}
+
+function probeOf(view: ViewDefinition, i: number): Probe {
+  const temp = `${PROBE_PREFIX}${i}`;
+  const partial = view.kind === 'materialized' ? view.indexes.filter((x) => x.where) : [];
+  const indexNames = new Map(partial.map((x, j) => [`${temp}_${j}`, x.name]));
+  const statements = [probeViewSql(temp, view)];
+  if (!partial.length) return { view, temp, indexNames, statements };
+  const probe = {
+    ...view,
+    name: temp,
+    comment: undefined,
+    indexes: partial.map((x, j) => ({ ...x, name: `${temp}_${j}` })),
+  };
+  statements.push(...createViewStatements(probe, { withData: false }));
+  return { view, temp, matview: qualifiedName({ schema: view.schema, name: temp }), indexNames, statements };
+}
+
+type Row = Record<string, unknown>;
+const jsonArray = (v: unknown): Row[] => {
+  const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
+  return Array.isArray(parsed) ? (parsed as Row[]) : [];
+};
+
+/**
+ * Creates each probe in a savepoint of its own, so one that fails does not take the others with it.
+ * Returns the probes created; records the failures in `results`.
+ */
+async function createOneByOne(db: Queryable, probes: readonly Probe[], results: Map<string, ProbeResult>) {
+  const created: Probe[] = [];
+  for (const p of probes) {
+    try {
+      await db.query(
+        `SAVEPOINT typeorm_pgview_probe;\n${p.statements.join('\n;\n')}\n;\nRELEASE SAVEPOINT typeorm_pgview_probe`,
+      );
+      created.push(p);
+    } catch (error) {
+      await db.query('ROLLBACK TO SAVEPOINT typeorm_pgview_probe; RELEASE SAVEPOINT typeorm_pgview_probe');
+      results.set(relationKey(p.view), { ok: false, error: message(error) });
+    }
+  }
+  return created;
+}
+
+/**
+ * Runs in the caller's transaction; leaves nothing behind. 4 round trips however many views when every
+ * probe compiles (all are created in one query); when one does not, they are created again one at a time
+ * (1 more round trip per view) to tell which.
+ */
 export async function runProbes(db: Queryable, views: readonly ViewDefinition[]): Promise<Map<string, ProbeResult>> {
   const results = new Map<string, ProbeResult>();
   if (views.length === 0) return results;
+  const probes = views.map(probeOf);
   await db.query('SAVEPOINT typeorm_pgview_probes');
   try {
-    const created: { view: ViewDefinition; temp: string; matview?: string; indexNames: Map<string, string> }[] = [];
-    for (const [i, view] of views.entries()) {
-      const temp = `${PROBE_PREFIX}${i}`;
-      const partial = view.kind === 'materialized' ? view.indexes.filter((x) => x.where) : [];
-      const indexNames = new Map(partial.map((x, j) => [`${temp}_${j}`, x.name]));
-      const statements = [probeViewSql(temp, view)];
-      let matview: string | undefined;
-      if (partial.length) {
-        matview = qualifiedName({ schema: view.schema, name: temp });
-        const probe = {
-          ...view,
-          name: temp,
-          comment: undefined,
-          indexes: partial.map((x, j) => ({ ...x, name: `${temp}_${j}` })),
-        };
-        statements.push(...createViewStatements(probe, { withData: false }));
-      }
+    let created: readonly Probe[] = probes;
+    if (probes.length === 1) created = await createOneByOne(db, probes, results);
+    else
       try {
-        await db.query(
-          `SAVEPOINT typeorm_pgview_probe; ${statements.join('; ')}; RELEASE SAVEPOINT typeorm_pgview_probe`,
-        );
-        created.push({ view, temp, ...(matview ? { matview } : {}), indexNames });
-      } catch (error) {
-        await db.query('ROLLBACK TO SAVEPOINT typeorm_pgview_probe; RELEASE SAVEPOINT typeorm_pgview_probe');
-        results.set(relationKey(view), { ok: false, error: message(error) });
+        // A newline before each `;`: a declaration ending in a -- comment must not swallow the separator.
+        // The leading comment tells a reader of the query log that these statements are rolled back.
+        await db.query(`${PROBE_BATCH_COMMENT}\n${probes.flatMap((p) => p.statements).join('\n;\n')}`);
+      } catch {
+        await db.query('ROLLBACK TO SAVEPOINT typeorm_pgview_probes');
+        created = await createOneByOne(db, probes, results);
       }
-    }
     if (created.length) {
-      const rows = (await db.query(PROBE_COLUMNS_QUERY, [
+      const [state] = (await db.query(PROBE_STATE_QUERY, [
         created.map((c) => `pg_temp.${quoteIdentifier(c.temp)}`),
-      ])) as Record<string, unknown>[];
-      const matviews = created.filter((c) => c.matview).map((c) => c.matview!);
-      const predicateRows = matviews.length
-        ? ((await db.query(PROBE_INDEX_PREDICATES_QUERY, [matviews])) as Record<string, unknown>[])
-        : [];
+        created.flatMap((c) => (c.matview ? [c.matview] : [])),
+      ])) as Row[];
+      const rows = new Map(jsonArray(state?.views).map((r) => [String(r.name), r]));
       const predicates = new Map(
-        predicateRows.map((r) => [String(r.name), r.predicate === null ? undefined : String(r.predicate)]),
+        jsonArray(state?.predicates).map((r) => [
+          String(r.name),
+          r.predicate === null ? undefined : String(r.predicate),
+        ]),
       );
       for (const c of created) {
-        const row = rows.find((r) => r.name === c.temp);
+        const row = rows.get(c.temp);
         if (!row) {
           results.set(relationKey(c.view), { ok: false, error: 'probe view not found' });
           continue;
@@ -67,7 +110,7 @@ export async function runProbes(db: Queryable, views: readonly ViewDefinition[])
         results.set(relationKey(c.view), {
           ok: true,
           definition: String(row.definition),
-          columns: (row.columns as Record<string, unknown>[]).map((x) => ({
+          columns: (row.columns as Row[]).map((x) => ({
             name: String(x.name),
             type: String(x.type),
             collation: Number(x.collation),

@@ -13,7 +13,8 @@ import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, 
 import { leavingViews } from '../plan/closure';
 import { tableImpact, type RebuiltView, type TableImpact } from '../plan/table-impact';
 import { collidesWithViews, tableChanges } from '../plan/table-statements';
-import { registryOf, syncInTransaction, type SyncResult } from './sync-views';
+import { registryOf } from './registry';
+import { syncInTransaction, type SyncResult } from './sync-views';
 
 export type { RebuiltView } from '../plan/table-impact';
 

@@ -1,23 +1,17 @@
 // syncViews: make the database's views match the declarations, in one transaction.
 import type { DataSource, QueryRunner } from 'typeorm';
-import { SYNC_LOCK_QUERY } from '../catalog/queries';
+import { EXISTING_RELATIONS_QUERY, SYNC_LOCK_REGISTRY_QUERY } from '../catalog/queries';
 import { readDatabaseState, type DatabaseState, type Queryable } from '../catalog/reader';
-import { describeView, displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
-import {
-  createRegistrySql,
-  deleteRegistrySql,
-  REGISTRY_TABLE,
-  upsertRegistrySql,
-  type RegistryEntry,
-} from '../ddl/registry';
+import { describeView, displayName, qualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
+import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/registry';
 import { isPgViewError, SyncError, ViewDeclarationError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
 import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { planAutoRefreshTriggers, type TriggerChanges } from '../refresh/auto/triggers';
-import { catalogHash, declaredHash } from '../plan/fingerprints';
 import { planSync, viewsToProbe, type PlanStep } from '../plan/plan';
 import { runProbes } from './probe';
+import { registryEntries, registryOf } from './registry';
 
 export interface SyncOptions {
   /** Compute and return the plan without changing anything. Default: false. */
@@ -51,11 +45,6 @@ export interface SyncResult {
   readonly queries: number;
 }
 
-/** The registry table of a DataSource: `typeorm_pgview_views` in its default schema. */
-export function registryOf(dataSource: DataSource): QualifiedName {
-  return { schema: defaultSchemaOf(dataSource), name: REGISTRY_TABLE };
-}
-
 /** Counts round trips; used for the result's `queries` and by the benchmarks. */
 export function counting(queryRunner: QueryRunner): Queryable & { count: number } {
   const counter = {
@@ -79,45 +68,16 @@ async function checkDependsOn(
     d.dependsOn.filter((r) => !declared.has(relationKey(r)) && !state.views.has(relationKey(r))).map((r) => ({ d, r })),
   );
   if (unknown.length === 0) return;
-  const rows = (await db.query(
-    'SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
-    [unknown.map((u) => u.r.schema), unknown.map((u) => u.r.name)],
-  )) as { schema: string; name: string }[];
+  const rows = (await db.query(EXISTING_RELATIONS_QUERY, [
+    unknown.map((u) => u.r.schema),
+    unknown.map((u) => u.r.name),
+  ])) as { schema: string; name: string }[];
   const found = new Set(rows.map((r) => relationKey(r)));
   const missing = unknown.find((u) => !found.has(relationKey(u.r)));
   if (missing)
     throw new ViewDeclarationError(
       `${missing.d.source} (${describeView(missing.d)}): option \`dependsOn\` names ${displayName(missing.r)}, which is neither a declared view nor an existing relation. Declare it, list its class in the DataSource's entities, or fix the name.`,
     );
-}
-
-/**
- * Registry rows for every managed view whose fingerprints (declaration, and catalog state in `state`) differ
- * from the registry rows `state` was read with. Shared by syncViews and the migration generator.
- */
-export function registryEntries(definitions: readonly ViewDefinition[], state: DatabaseState): RegistryEntry[] {
-  const entries: RegistryEntry[] = [];
-  for (const d of definitions) {
-    if (!d.synchronize) continue;
-    const view = state.views.get(relationKey(d));
-    if (!view) continue;
-    const entry = {
-      schema: d.schema,
-      name: d.name,
-      kind: d.kind,
-      declaredHash: declaredHash(d),
-      catalogHash: catalogHash(state, view),
-    };
-    const row = state.registry.get(relationKey(d));
-    if (
-      !row ||
-      row.declaredHash !== entry.declaredHash ||
-      row.catalogHash !== entry.catalogHash ||
-      row.kind !== entry.kind
-    )
-      entries.push(entry);
-  }
-  return entries;
 }
 
 function explain(step: PlanStep, index: number, error: unknown): SyncError {
@@ -136,6 +96,59 @@ function explain(step: PlanStep, index: number, error: unknown): SyncError {
   );
 }
 
+const STEPS_SAVEPOINT = 'typeorm_pgview_steps';
+// A newline before each `;`: a step ending in a -- comment must not swallow the separator.
+const SEPARATOR = '\n;\n';
+
+/** The plan's statements as one query text, inside a savepoint. */
+function stepsBatchSql(steps: readonly PlanStep[]): string {
+  return `SAVEPOINT ${STEPS_SAVEPOINT};\n${steps.map((s) => s.sql).join(SEPARATOR)}${SEPARATOR}RELEASE SAVEPOINT ${STEPS_SAVEPOINT}`;
+}
+
+/** The index of the step at `position` (PostgreSQL's 1-based character offset into stepsBatchSql's text). */
+function stepAt(steps: readonly PlanStep[], position: number): number {
+  let end = `SAVEPOINT ${STEPS_SAVEPOINT};\n`.length;
+  for (const [i, step] of steps.entries()) {
+    end += step.sql.length + SEPARATOR.length;
+    if (position <= end) return i;
+  }
+  return -1;
+}
+
+/**
+ * Runs the plan's statements in one round trip. If one fails at run time, the savepoint is rolled back and
+ * the statements run again one at a time, so the error names the failing step. A syntax error fails the
+ * text before anything runs (PostgreSQL parses a multi-statement query whole): the transaction is then
+ * lost, and the error's position names the step.
+ */
+async function execute(db: Queryable, steps: readonly PlanStep[]): Promise<void> {
+  if (steps.length > 1) {
+    try {
+      await db.query(stepsBatchSql(steps));
+      return;
+    } catch (error) {
+      const recovered = await db
+        .query(`ROLLBACK TO SAVEPOINT ${STEPS_SAVEPOINT}; RELEASE SAVEPOINT ${STEPS_SAVEPOINT}`)
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!recovered) {
+        const position = Number((error as { position?: unknown }).position);
+        const i = Number.isFinite(position) ? stepAt(steps, position) : -1;
+        throw i >= 0 ? explain(steps[i]!, i, error) : error;
+      }
+    }
+  }
+  for (const [i, step] of steps.entries()) {
+    try {
+      await db.query(step.sql);
+    } catch (error) {
+      throw explain(step, i, error);
+    }
+  }
+}
+
 /** Plans (and, unless dryRun, applies) inside the caller's open transaction on `queryRunner`. */
 export async function syncInTransaction(
   dataSource: DataSource,
@@ -145,8 +158,11 @@ export async function syncInTransaction(
 ): Promise<SyncResult> {
   const db = counting(queryRunner);
   const registry = registryOf(dataSource);
-  await db.query(SYNC_LOCK_QUERY);
-  let state = await readDatabaseState(db, registry);
+  // The lock, and whether the registry exists: then the one catalog statement reads the registry too.
+  const [lock] = (await db.query(SYNC_LOCK_REGISTRY_QUERY, [qualifiedName(registry)])) as {
+    registry_exists?: boolean;
+  }[];
+  let state = await readDatabaseState(db, registry, { registryExists: lock?.registry_exists === true });
   await checkDependsOn(db, definitions, state);
   const probes = await runProbes(db, viewsToProbe(definitions, state));
   const plan = planSync({ definitions, state, probes, dropUndeclared: options.dropUndeclared ?? true });
@@ -166,18 +182,15 @@ export async function syncInTransaction(
   if (options.dryRun) return result(false);
   const keepTriggers = options.autoRefreshTriggers ?? state.autoRefreshTriggers;
 
-  for (const [i, step] of plan.steps.entries()) {
-    try {
-      await db.query(step.sql);
-    } catch (error) {
-      throw explain(step, i, error);
-    }
-  }
-  if (plan.steps.length > 0) state = await readDatabaseState(db, registry);
+  await execute(db, plan.steps);
+  if (plan.steps.length > 0) state = await readDatabaseState(db, registry, { registryExists: state.registryExists });
   const entries = registryEntries(definitions, state);
-  if ((entries.length || plan.unregister.length) && !state.registryExists) await db.query(createRegistrySql(registry));
-  if (plan.unregister.length) await db.query(deleteRegistrySql(registry, plan.unregister));
-  if (entries.length) await db.query(upsertRegistrySql(registry, entries));
+  const writes = [
+    ...((entries.length || plan.unregister.length) && !state.registryExists ? [createRegistrySql(registry)] : []),
+    ...(plan.unregister.length ? [deleteRegistrySql(registry, plan.unregister)] : []),
+    ...(entries.length ? [upsertRegistrySql(registry, entries)] : []),
+  ];
+  if (writes.length) await db.query(writes.join('; ')); // our own text, no comments: one round trip
   if (!keepTriggers) return result(true);
   // After the views: the tables to watch are found through the catalog, new views included.
   const triggers = await planAutoRefreshTriggers(

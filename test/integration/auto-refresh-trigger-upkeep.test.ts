@@ -99,7 +99,7 @@ describe('syncViews', () => {
     expect(await triggered()).toEqual([]);
     const noop = await withSource([...tables, PlantKinds], (ds) => syncViews(ds));
     expect(noop.steps).toEqual([]);
-    expect(noop.queries).toBe(6);
+    expect(noop.queries).toBe(2);
   });
 
   it('installs them on request, then follows the declarations without being asked', async () => {

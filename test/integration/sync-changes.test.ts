@@ -62,7 +62,7 @@ describe('syncViews', () => {
     const result = await syncViews(ds);
     expect(result.steps).toEqual([]);
     expect(result.unchanged.map((v) => v.name).sort()).toEqual(['base_v', 'mid_v', 'top_v']);
-    expect(result.queries).toBe(6); // advisory lock + 5 catalog reads, no probe, no DDL
+    expect(result.queries).toBe(2); // advisory lock (with the registry check) + one catalog statement: no probe, no DDL
   });
 
   it('issues no DDL for a formatting-only edit', async () => {
@@ -71,7 +71,7 @@ describe('syncViews', () => {
     expect(result.steps).toEqual([]);
     expect(await viewdefs()).toEqual(before);
     // the registry now holds the new declaration: the next sync needs no probe
-    expect((await syncViews(await connect(BaseReformatted))).queries).toBe(6);
+    expect((await syncViews(await connect(BaseReformatted))).queries).toBe(2);
   });
 
   it('uses CREATE OR REPLACE when columns are only appended, keeping dependents', async () => {
