@@ -3,7 +3,6 @@
 // refreshes on a pooled connection. Nothing here ever throws into a writer or awaits a refresh for it.
 // The engine owns its options (the conflict rule: options.ts, applied in `applyOptions`) and its sources
 // (`addSource` installs them, `stop()` removes them); the registry only maps a DataSource to it.
-import { EventEmitter } from 'node:events';
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { STATE_TABLE_NAME } from '../../ddl/auto-refresh';
 import { displayName, type QualifiedName } from '../../ddl/identifiers';
@@ -15,7 +14,8 @@ import { Coordination } from './coordinator';
 import { loadWatchGraph } from './graph';
 import { ChangeRouter } from './router';
 import { ChangeListener } from './listener';
-import { AutoRefreshError, type AutoRefreshEvent, type AutoRefreshEvents, type AutoRefreshStopEvent } from './events';
+import { attachSubscriber } from './runtime-subscriber';
+import { AutoRefreshEmitter, AutoRefreshError, type AutoRefreshEvent, type AutoRefreshStopEvent } from './events';
 import {
   DEFAULT_OPTIONS,
   FIXED_AT_FIRST_CALL,
@@ -34,21 +34,10 @@ export interface AutoRefreshHooks {
   createSubscriber(): EntitySubscriberInterface;
 }
 
-/** True for an AutoRefreshSubscriber from any copy of this package (a brand; instanceof is not). */
-export function isAutoRefreshSubscriber(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { isPgViewAutoRefreshSubscriber?: unknown }).isPgViewAutoRefreshSubscriber === true
-  );
-}
-
 const LOCK_RETRY_MS = 50;
 const WATCHDOG_MS = 1000;
 
-type Listener<E extends keyof AutoRefreshEvents> = (...args: AutoRefreshEvents[E]) => void;
-
-export class AutoRefresh extends EventEmitter {
+export class AutoRefresh extends AutoRefreshEmitter {
   // With the triggers on, which hear every commit, the subscriber's commits are not counted twice.
   private readonly changes = new ChangeCollector((tables) =>
     this.tablesChanged(tables, this.active.has('triggers') ? 0 : 1),
@@ -59,7 +48,7 @@ export class AutoRefresh extends EventEmitter {
   /** Options that took effect: a different value for one of them is a conflict. */
   private readonly fixed = new Set<OptionName>();
   private readonly active = new Set<AutoRefreshSourceName>();
-  private runtimeSubscriber?: EntitySubscriberInterface;
+  private detachSubscriber?: () => void;
   private triggersStarting?: Promise<void>;
   private readonly router: ChangeRouter;
   private listener?: ChangeListener;
@@ -69,20 +58,15 @@ export class AutoRefresh extends EventEmitter {
 
   /** @internal Use `enableAutoRefresh` or `AutoRefreshSubscriber`. Starts on the defaults, with no source. */
   constructor(
-    readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly hooks: AutoRefreshHooks,
   ) {
-    super();
+    super(dataSource);
     this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
     this.coordination = new Coordination(dataSource, this.stateTableName(), (table, error) =>
-      this.report(
-        new AutoRefreshError(
-          `Auto-refresh cannot create ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
-          undefined,
-          0,
-          undefined,
-          { cause: error },
-        ),
+      this.fail(
+        `Auto-refresh cannot create ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
+        error,
       ),
     );
     this.router = new ChangeRouter(this.definitions, {
@@ -91,17 +75,7 @@ export class AutoRefresh extends EventEmitter {
       mark: (view, tables, commits) => this.scheduler.mark(view, tables, commits),
       failed: (error) => {
         if (this.dataSource.isInitialized)
-          this.report(
-            new AutoRefreshError(
-              `Auto-refresh could not read view dependencies: ${messageOf(error)}.`,
-              undefined,
-              0,
-              undefined,
-              {
-                cause: error,
-              },
-            ),
-          );
+          this.fail(`Auto-refresh could not read view dependencies: ${messageOf(error)}.`, error);
       },
       stopped: () => this.stopping !== undefined,
     });
@@ -132,24 +106,6 @@ export class AutoRefresh extends EventEmitter {
       if (!this.dataSource.isInitialized) void this.halt('destroyed');
     }, WATCHDOG_MS);
     this.watchdog.unref();
-  }
-
-  /**
-   * Listens for finished refreshes (`'refresh'`), failures (`'error'`, also written to the DataSource
-   * logger), sources going live (`'source'`) and the stop (`'stop'`).
-   *
-   * @example auto.on('stop', (e) => console.log(`auto-refresh stopped (${e.reason})`));
-   */
-  override on<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
-    return super.on(event, listener as (...args: unknown[]) => void);
-  }
-
-  override once<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
-    return super.once(event, listener as (...args: unknown[]) => void);
-  }
-
-  override off<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
-    return super.off(event, listener as (...args: unknown[]) => void);
   }
 
   /** The auto-refreshed views, as declared. */
@@ -265,7 +221,8 @@ export class AutoRefresh extends EventEmitter {
     clearInterval(this.watchdog);
     this.router.clear();
     this.active.clear();
-    this.removeSubscriber();
+    this.detachSubscriber?.();
+    this.detachSubscriber = undefined;
     this.stopping = Promise.all([this.scheduler.stop(), this.listener?.stop()]).then(() => undefined);
     this.emitSafely('stop', { reason });
     return this.stopping;
@@ -273,22 +230,9 @@ export class AutoRefresh extends EventEmitter {
 
   private addSubscriber(): void {
     if (this.active.has('subscriber')) return;
-    const subscribers = this.dataSource.subscribers as EntitySubscriberInterface[];
-    // Added at runtime (TypeORM reads the array at each event) unless the DataSource options have one.
-    if (!subscribers.some(isAutoRefreshSubscriber)) {
-      this.runtimeSubscriber = this.hooks.createSubscriber();
-      subscribers.push(this.runtimeSubscriber);
-    }
+    this.detachSubscriber = attachSubscriber(this.dataSource, () => this.hooks.createSubscriber());
     this.active.add('subscriber');
     this.emitSafely('source', { source: 'subscriber' });
-  }
-
-  private removeSubscriber(): void {
-    if (!this.runtimeSubscriber) return;
-    const subscribers = this.dataSource.subscribers as EntitySubscriberInterface[];
-    const at = subscribers.indexOf(this.runtimeSubscriber);
-    if (at >= 0) subscribers.splice(at, 1);
-    this.runtimeSubscriber = undefined;
   }
 
   /** Installs missing triggers (unless told not to), then LISTENs. */
@@ -301,12 +245,7 @@ export class AutoRefresh extends EventEmitter {
       {
         changed: (tables) => this.tablesChanged(tables, 1),
         reconnected: () => this.markAll(),
-        error: (error) =>
-          this.report(
-            new AutoRefreshError(`Auto-refresh listener: ${messageOf(error)}; reconnecting.`, undefined, 0, undefined, {
-              cause: error,
-            }),
-          ),
+        error: (error) => this.fail(`Auto-refresh listener: ${messageOf(error)}; reconnecting.`, error),
       },
       (n) => Math.min(5000, 100 * 2 ** (n - 1)),
     );
@@ -348,35 +287,6 @@ export class AutoRefresh extends EventEmitter {
       commitsCoalesced: batch.commits,
     };
     this.emitSafely('refresh', event);
-  }
-
-  /** Emits to the user's listeners; one that throws is reported, never thrown into auto-refresh. */
-  private emitSafely<E extends 'refresh' | 'source' | 'stop'>(event: E, ...args: AutoRefreshEvents[E]): void {
-    try {
-      this.emit(event, ...args);
-    } catch (error) {
-      const view = event === 'refresh' ? (args[0] as AutoRefreshEvent).view : undefined;
-      this.report(
-        new AutoRefreshError(`An auto-refresh '${event}' listener threw: ${messageOf(error)}.`, view, 0, undefined, {
-          cause: error,
-        }),
-      );
-    }
-  }
-
-  /** Logs through the DataSource's logger and emits 'error' when someone listens (an unheard 'error' would throw). */
-  private report(error: AutoRefreshError): void {
-    try {
-      this.dataSource.logger?.log('warn', error.message);
-    } catch {
-      // a broken logger must not break auto-refresh
-    }
-    if (this.listenerCount('error') === 0) return;
-    try {
-      this.emit('error', error);
-    } catch {
-      // an 'error' listener that throws has nowhere better to go
-    }
   }
 }
 

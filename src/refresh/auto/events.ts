@@ -1,4 +1,6 @@
 // What a running auto-refresh reports: its events and their payloads, and the error it emits.
+import { EventEmitter } from 'node:events';
+import type { DataSource } from 'typeorm';
 import type { QualifiedName } from '../../ddl/identifiers';
 import { PgViewError } from '../../errors';
 import type { AutoRefreshSourceName } from './options';
@@ -51,4 +53,65 @@ export class AutoRefreshError extends PgViewError {
   ) {
     super(message, options);
   }
+}
+
+type Listener<E extends keyof AutoRefreshEvents> = (...args: AutoRefreshEvents[E]) => void;
+
+/** The typed events of an auto-refresh, and how it reports: never by throwing into auto-refresh itself. */
+export class AutoRefreshEmitter extends EventEmitter {
+  constructor(readonly dataSource: DataSource) {
+    super();
+  }
+
+  /**
+   * Listens for finished refreshes (`'refresh'`), failures (`'error'`, also written to the DataSource
+   * logger), sources going live (`'source'`) and the stop (`'stop'`).
+   *
+   * @example auto.on('stop', (e) => console.log(`auto-refresh stopped (${e.reason})`));
+   */
+  override on<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override once<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+
+  override off<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** Emits to the user's listeners; one that throws is reported, never thrown into auto-refresh. */
+  protected emitSafely<E extends 'refresh' | 'source' | 'stop'>(event: E, ...args: AutoRefreshEvents[E]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (error) {
+      const view = event === 'refresh' ? (args[0] as AutoRefreshEvent).view : undefined;
+      this.fail(`An auto-refresh '${event}' listener threw: ${messageOf(error)}.`, error, view);
+    }
+  }
+
+  /** Reports a failure that is not a refresh's (no attempt count, no retry). */
+  protected fail(message: string, cause: unknown, view?: QualifiedName): void {
+    this.report(new AutoRefreshError(message, view, 0, undefined, { cause }));
+  }
+
+  /** Logs through the DataSource's logger and emits 'error' when someone listens (an unheard 'error' would throw). */
+  protected report(error: AutoRefreshError): void {
+    try {
+      this.dataSource.logger?.log('warn', error.message);
+    } catch {
+      // a broken logger must not break auto-refresh
+    }
+    if (this.listenerCount('error') === 0) return;
+    try {
+      this.emit('error', error);
+    } catch {
+      // an 'error' listener that throws has nowhere better to go
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -19,7 +19,8 @@ import {
 import { defaultSchemaOf } from '../../metadata/collect';
 import { dataSourceOf } from '../../db/target';
 import type { ChangeCollector } from './collector';
-import { isAutoRefreshSubscriber, type AutoRefresh, type AutoRefreshHooks } from './engine';
+import type { AutoRefresh, AutoRefreshHooks } from './engine';
+import { isAutoRefreshSubscriber } from './runtime-subscriber';
 import { isAutoRefreshOff, runningAutoRefresh, startAutoRefresh, turnAutoRefreshOff } from './registry';
 
 export { isAutoRefreshSubscriber };
