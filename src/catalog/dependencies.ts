@@ -30,8 +30,20 @@ export interface DependencyOptions {
   recursive?: boolean;
 }
 
-function loadGraph(relations: readonly Relation[], edges: Awaited<ReturnType<typeof readEdges>>) {
-  return { graph: new RelationGraph(edges), byKey: new Map(relations.map((r) => [relationKey(r), r])) };
+interface Walk {
+  readonly key: string;
+  readonly graph: RelationGraph;
+  readonly byKey: ReadonlyMap<string, Relation>;
+}
+
+/** Resolves `ref` against the relations that exist, then reads every edge: the two queries of each call. */
+function fromRelation<T>(target: Target, ref: RelationRef, viewsOnly: boolean, answer: (walk: Walk) => T): Promise<T> {
+  return withQueryRunner(target, async (queryRunner) => {
+    const relations = await readRelations(queryRunner);
+    const start = resolveRelation(queryRunner, relations, ref, { viewsOnly });
+    const graph = new RelationGraph(await readEdges(queryRunner));
+    return answer({ key: relationKey(start), graph, byKey: new Map(relations.map((r) => [relationKey(r), r])) });
+  });
 }
 
 /**
@@ -47,11 +59,7 @@ export async function getViewDependencies(
   view: RelationRef,
   options: DependencyOptions = {},
 ): Promise<ViewDependency[]> {
-  return withQueryRunner(target, async (queryRunner) => {
-    const relations = await readRelations(queryRunner);
-    const start = resolveRelation(queryRunner, relations, view, { viewsOnly: true });
-    const { graph, byKey } = loadGraph(relations, await readEdges(queryRunner));
-    const key = relationKey(start);
+  return fromRelation(target, view, true, ({ key, graph, byKey }) => {
     const steps = graph.walk(key, 'down', options.recursive ?? false);
     return steps.map((s) => {
       // The reader at depth d is some relation at depth d - 1 that reads s: take the nearest one found.
@@ -83,17 +91,14 @@ export async function getDependentViews(
   relation: RelationRef,
   options: DependencyOptions = {},
 ): Promise<DependentView[]> {
-  return withQueryRunner(target, async (queryRunner) => {
-    const relations = await readRelations(queryRunner);
-    const start = resolveRelation(queryRunner, relations, relation, { viewsOnly: false });
-    const { graph, byKey } = loadGraph(relations, await readEdges(queryRunner));
-    return graph.walk(relationKey(start), 'up', options.recursive ?? true).map((s) => ({
+  return fromRelation(target, relation, false, ({ key, graph, byKey }) =>
+    graph.walk(key, 'up', options.recursive ?? true).map((s) => ({
       schema: s.relation.schema,
       name: s.relation.name,
       kind: byKey.get(s.key)?.kind === 'materialized' ? 'materialized' : 'view',
       depth: s.depth,
-    }));
-  });
+    })),
+  );
 }
 
 /**
@@ -113,7 +118,8 @@ export async function getDependencyOrder(
     const chosen = views
       ? views.map((v) => resolveRelation(queryRunner, relations, v, { viewsOnly: true }))
       : relations.filter((r) => r.kind === 'view' || r.kind === 'materialized');
-    const { graph, byKey } = loadGraph(relations, await readEdges(queryRunner));
+    const graph = new RelationGraph(await readEdges(queryRunner));
+    const byKey = new Map(relations.map((r) => [relationKey(r), r]));
     return graph.creationOrder(chosen.map(relationKey)).map((k) => {
       const r = byKey.get(k)!;
       return { schema: r.schema, name: r.name, kind: r.kind === 'materialized' ? 'materialized' : 'view' };
