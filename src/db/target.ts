@@ -1,5 +1,6 @@
 // Accepts a DataSource, an EntityManager or a QueryRunner wherever the library runs SQL, the way TypeORM
 // users hold a connection. Works with TypeORM 0.3 (`connection`) and 1.x (`dataSource`).
+import { releaseSql, rollbackToSql, savepointSql } from '../ddl/transaction';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 export type Target = DataSource | EntityManager | QueryRunner;
@@ -17,6 +18,9 @@ function isEntityManager(target: Target): target is EntityManager {
     typeof (target as DataSource).initialize !== 'function'
   );
 }
+
+const SAVEPOINT = 'typeorm_pgview';
+const DRY_RUN_SAVEPOINT = 'typeorm_pgview_dry_run';
 
 /** The DataSource behind any target. */
 export function dataSourceOf(target: Target): DataSource {
@@ -49,13 +53,13 @@ export async function withQueryRunner<T>(target: Target, fn: (queryRunner: Query
  */
 export async function inTransaction<T>(queryRunner: QueryRunner, fn: () => Promise<T>): Promise<T> {
   if (queryRunner.isTransactionActive) {
-    await queryRunner.query('SAVEPOINT typeorm_pgview');
+    await queryRunner.query(savepointSql(SAVEPOINT));
     try {
       const result = await fn();
-      await queryRunner.query('RELEASE SAVEPOINT typeorm_pgview');
+      await queryRunner.query(releaseSql(SAVEPOINT));
       return result;
     } catch (error) {
-      await queryRunner.query('ROLLBACK TO SAVEPOINT typeorm_pgview').catch(() => undefined);
+      await queryRunner.query(rollbackToSql(SAVEPOINT)).catch(() => undefined);
       throw error;
     }
   }
@@ -76,11 +80,11 @@ export async function inTransaction<T>(queryRunner: QueryRunner, fn: () => Promi
  */
 export async function inRolledBackTransaction<T>(queryRunner: QueryRunner, fn: () => Promise<T>): Promise<T> {
   if (queryRunner.isTransactionActive) {
-    await queryRunner.query('SAVEPOINT typeorm_pgview_dry_run');
+    await queryRunner.query(savepointSql(DRY_RUN_SAVEPOINT));
     try {
       return await fn();
     } finally {
-      await queryRunner.query('ROLLBACK TO SAVEPOINT typeorm_pgview_dry_run');
+      await queryRunner.query(rollbackToSql(DRY_RUN_SAVEPOINT));
     }
   }
   await queryRunner.startTransaction();

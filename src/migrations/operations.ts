@@ -1,6 +1,7 @@
 // Operations for hand-written TypeORM migrations. Each runs on the migration's QueryRunner (inside its
 // transaction; a savepoint makes each operation all-or-nothing) and keeps the registry true, so that
 // syncViews with the same declarations afterwards runs no DDL.
+import { releaseSql, savepointSql, undoSavepointSql } from '../ddl/transaction';
 import type { QueryRunner } from 'typeorm';
 import { displayName, type QualifiedName } from '../ddl/identifiers';
 import {
@@ -17,6 +18,8 @@ import { buildDefinition, defaultIndexName, type ViewDefinition, type ViewKind }
 import { dataSourceOf, inTransaction } from '../db/target';
 import { updateRegistry, type RegistryUpdate } from './registry-upkeep';
 import { kindOf, resolveName, resolveSpec, type ViewRef, type ViewSpec } from './resolve';
+
+const REPLACE_SAVEPOINT = 'typeorm_pgview_replace';
 
 /** PostgreSQL's invalid_table_definition: what CREATE OR REPLACE VIEW raises when the columns changed. */
 const INVALID_TABLE_DEFINITION = '42P16';
@@ -122,14 +125,14 @@ export async function replaceView(queryRunner: QueryRunner, from: ViewSpec, to: 
   await run(queryRunner, 'replaceView', next, async (qr) => {
     const clearComment = old.comment !== undefined && next.comment === undefined ? [commentSql(next, undefined)] : [];
     if (old.kind === 'view' && next.kind === 'view') {
-      await qr.query('SAVEPOINT typeorm_pgview_replace');
+      await qr.query(savepointSql(REPLACE_SAVEPOINT));
       try {
         await qr.query(createViewSql(next, { orReplace: true }));
-        await qr.query('RELEASE SAVEPOINT typeorm_pgview_replace');
+        await qr.query(releaseSql(REPLACE_SAVEPOINT));
         await execute(qr, [...(next.comment !== undefined ? [commentSql(next, next.comment)] : []), ...clearComment]);
         return next;
       } catch (error) {
-        await qr.query('ROLLBACK TO SAVEPOINT typeorm_pgview_replace; RELEASE SAVEPOINT typeorm_pgview_replace');
+        await qr.query(undoSavepointSql(REPLACE_SAVEPOINT));
         if ((error as { code?: string }).code !== INVALID_TABLE_DEFINITION) throw error;
       }
     }

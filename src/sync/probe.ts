@@ -1,6 +1,7 @@
 // Probes: the declared SQL of changed-looking views is created under throwaway names inside a savepoint
 // that is always rolled back, so PostgreSQL renders it (pg_get_viewdef) the same way it renders the
 // existing view. Comparing two renderings is immune to whitespace, case, and PostgreSQL version.
+import { batchSql, rollbackToSql, savepointSql, undoSavepointSql } from '../ddl/transaction';
 import type { Queryable } from '../catalog/reader';
 import { PROBE_STATE_QUERY } from '../catalog/queries';
 import { qualifiedName, quoteIdentifier, relationKey } from '../ddl/identifiers';
@@ -47,6 +48,9 @@ const jsonArray = (v: unknown): Row[] => {
   return Array.isArray(parsed) ? (parsed as Row[]) : [];
 };
 
+const PROBE_SAVEPOINT = 'typeorm_pgview_probe';
+const PROBES_SAVEPOINT = 'typeorm_pgview_probes';
+
 /**
  * Creates each probe in a savepoint of its own, so one that fails does not take the others with it.
  * Returns the probes created; records the failures in `results`.
@@ -55,12 +59,10 @@ async function createOneByOne(db: Queryable, probes: readonly Probe[], results: 
   const created: Probe[] = [];
   for (const p of probes) {
     try {
-      await db.query(
-        `SAVEPOINT typeorm_pgview_probe;\n${p.statements.join('\n;\n')}\n;\nRELEASE SAVEPOINT typeorm_pgview_probe`,
-      );
+      await db.query(batchSql(p.statements, PROBE_SAVEPOINT));
       created.push(p);
     } catch (error) {
-      await db.query('ROLLBACK TO SAVEPOINT typeorm_pgview_probe; RELEASE SAVEPOINT typeorm_pgview_probe');
+      await db.query(undoSavepointSql(PROBE_SAVEPOINT));
       results.set(relationKey(p.view), { ok: false, error: message(error) });
     }
   }
@@ -76,17 +78,16 @@ export async function runProbes(db: Queryable, views: readonly ViewDefinition[])
   const results = new Map<string, ProbeResult>();
   if (views.length === 0) return results;
   const probes = views.map(probeOf);
-  await db.query('SAVEPOINT typeorm_pgview_probes');
+  await db.query(savepointSql(PROBES_SAVEPOINT));
   try {
     let created: readonly Probe[] = probes;
     if (probes.length === 1) created = await createOneByOne(db, probes, results);
     else
       try {
-        // A newline before each `;`: a declaration ending in a -- comment must not swallow the separator.
         // The leading comment tells a reader of the query log that these statements are rolled back.
-        await db.query(`${PROBE_BATCH_COMMENT}\n${probes.flatMap((p) => p.statements).join('\n;\n')}`);
+        await db.query(`${PROBE_BATCH_COMMENT}\n${batchSql(probes.flatMap((p) => p.statements))}`);
       } catch {
-        await db.query('ROLLBACK TO SAVEPOINT typeorm_pgview_probes');
+        await db.query(rollbackToSql(PROBES_SAVEPOINT));
         created = await createOneByOne(db, probes, results);
       }
     if (created.length) {
@@ -122,7 +123,7 @@ export async function runProbes(db: Queryable, views: readonly ViewDefinition[])
       }
     }
   } finally {
-    await db.query('ROLLBACK TO SAVEPOINT typeorm_pgview_probes; RELEASE SAVEPOINT typeorm_pgview_probes');
+    await db.query(undoSavepointSql(PROBES_SAVEPOINT));
   }
   return results;
 }

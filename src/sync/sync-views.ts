@@ -1,4 +1,5 @@
 // syncViews: make the database's views match the declarations, in one transaction.
+import { batchSql, statementAt, undoSavepointSql } from '../ddl/transaction';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { EXISTING_RELATIONS_QUERY, SYNC_LOCK_REGISTRY_QUERY } from '../catalog/queries';
 import { readDatabaseState, type DatabaseState, type Queryable } from '../catalog/reader';
@@ -97,23 +98,6 @@ function explain(step: PlanStep, index: number, error: unknown): SyncError {
 }
 
 const STEPS_SAVEPOINT = 'typeorm_pgview_steps';
-// A newline before each `;`: a step ending in a -- comment must not swallow the separator.
-const SEPARATOR = '\n;\n';
-
-/** The plan's statements as one query text, inside a savepoint. */
-function stepsBatchSql(steps: readonly PlanStep[]): string {
-  return `SAVEPOINT ${STEPS_SAVEPOINT};\n${steps.map((s) => s.sql).join(SEPARATOR)}${SEPARATOR}RELEASE SAVEPOINT ${STEPS_SAVEPOINT}`;
-}
-
-/** The index of the step at `position` (PostgreSQL's 1-based character offset into stepsBatchSql's text). */
-function stepAt(steps: readonly PlanStep[], position: number): number {
-  let end = `SAVEPOINT ${STEPS_SAVEPOINT};\n`.length;
-  for (const [i, step] of steps.entries()) {
-    end += step.sql.length + SEPARATOR.length;
-    if (position <= end) return i;
-  }
-  return -1;
-}
 
 /**
  * Runs the plan's statements in one round trip. If one fails at run time, the savepoint is rolled back and
@@ -124,18 +108,27 @@ function stepAt(steps: readonly PlanStep[], position: number): number {
 async function execute(db: Queryable, steps: readonly PlanStep[]): Promise<void> {
   if (steps.length > 1) {
     try {
-      await db.query(stepsBatchSql(steps));
+      await db.query(
+        batchSql(
+          steps.map((s) => s.sql),
+          STEPS_SAVEPOINT,
+        ),
+      );
       return;
     } catch (error) {
-      const recovered = await db
-        .query(`ROLLBACK TO SAVEPOINT ${STEPS_SAVEPOINT}; RELEASE SAVEPOINT ${STEPS_SAVEPOINT}`)
-        .then(
-          () => true,
-          () => false,
-        );
+      const recovered = await db.query(undoSavepointSql(STEPS_SAVEPOINT)).then(
+        () => true,
+        () => false,
+      );
       if (!recovered) {
         const position = Number((error as { position?: unknown }).position);
-        const i = Number.isFinite(position) ? stepAt(steps, position) : -1;
+        const i = Number.isFinite(position)
+          ? statementAt(
+              steps.map((s) => s.sql),
+              position,
+              STEPS_SAVEPOINT,
+            )
+          : -1;
         throw i >= 0 ? explain(steps[i]!, i, error) : error;
       }
     }
@@ -190,7 +183,7 @@ export async function syncInTransaction(
     ...(plan.unregister.length ? [deleteRegistrySql(registry, plan.unregister)] : []),
     ...(entries.length ? [upsertRegistrySql(registry, entries)] : []),
   ];
-  if (writes.length) await db.query(writes.join('; ')); // our own text, no comments: one round trip
+  if (writes.length) await db.query(batchSql(writes)); // one round trip
   if (!keepTriggers) return result(true);
   // After the views: the tables to watch are found through the catalog, new views included.
   const triggers = await planAutoRefreshTriggers(
