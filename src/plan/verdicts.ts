@@ -7,6 +7,7 @@ import { topologicalSort } from '../graph/topological';
 import type { ViewDefinition } from '../metadata/definition';
 import { compareWithProbe, firstLook, type ProbeResult, type Verdict } from './compare';
 import { nameOfKey } from '../catalog/graph';
+import { declaredValue, optionsOf } from '../options/view-options';
 
 /** The declared views whose verdict needs a probe (see sync/probe.ts). */
 export function viewsToProbe(definitions: readonly ViewDefinition[], state: DatabaseState): ViewDefinition[] {
@@ -21,14 +22,19 @@ export function checkDeclaredCycles(definitions: readonly ViewDefinition[]): voi
   if (!result.ok) throw new ViewDependencyCycleError(result.cycle.map(nameOfKey), 'declarations');
 }
 
-/** Throws when a declared option needs a newer PostgreSQL than the server. */
+/** Throws when a declared option needs a newer PostgreSQL than the server (the descriptors' `minimumServer`). */
 export function checkServer(definitions: readonly ViewDefinition[], state: DatabaseState): void {
   const major = Math.floor(state.serverVersion / 10000);
-  for (const d of definitions)
-    if (d.synchronize && d.securityInvoker && major < 15)
-      throw new UnsupportedServerError(
-        `${d.source} (${describeView(d)}): option \`securityInvoker\` needs PostgreSQL 15 or later; this server is ${major}. Remove the option or upgrade the server.`,
-      );
+  for (const d of definitions) {
+    if (!d.synchronize) continue;
+    for (const option of optionsOf(d.kind)) {
+      const minimum = option.minimumServer;
+      if (minimum && state.serverVersion < minimum.version && minimum.inUse(declaredValue(option, d)))
+        throw new UnsupportedServerError(
+          `${d.source} (${describeView(d)}): option \`${option.name}\` needs PostgreSQL ${Math.floor(minimum.version / 10000)} or later; this server is ${major}. Remove the option or upgrade the server.`,
+        );
+    }
+  }
 }
 
 /** The verdict of each managed view, by relationKey. */

@@ -44,7 +44,7 @@ async function createTablespace(): Promise<string> {
 
 beforeAll(async () => {
   await db.query('CREATE TABLE docs (id int PRIMARY KEY, owner text)');
-  serverVersion = Number((await db.query<{ v: string }>('SHOW server_version_num'))[0]!.v);
+  serverVersion = (await db.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v"))[0]!.v;
   tablespace = await createTablespace();
 });
 
