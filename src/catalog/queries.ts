@@ -212,30 +212,6 @@ SELECT c.relkind::text AS kind,
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = $1 AND c.relname = $2`;
 
-/**
- * The inheritance descendants (partitions, sub-partitions, inheritance children) of the given tables
- * ($1 schemas, $2 names, pairwise): ALTER TABLE on a parent recurses into them, so a view reading a
- * partition's column blocks a type change on the parent too. pg_inherits links child to parent; the
- * recursive walk follows it down.
- */
-export const TABLE_DESCENDANTS_QUERY = `
-WITH RECURSIVE roots AS (
-  SELECT c.oid, n.nspname AS root_schema, c.relname AS root_name
-    FROM unnest($1::text[], $2::text[]) AS t(schema, name)
-    JOIN pg_namespace n ON n.nspname = t.schema
-    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
-), tree AS (
-  SELECT i.inhrelid AS oid, r.root_schema, r.root_name
-    FROM roots r JOIN pg_inherits i ON i.inhparent = r.oid   -- direct children
-  UNION
-  SELECT i.inhrelid, t.root_schema, t.root_name
-    FROM tree t JOIN pg_inherits i ON i.inhparent = t.oid    -- and theirs
-)
-SELECT t.root_schema, t.root_name, n.nspname AS schema, c.relname AS name
-  FROM tree t
-  JOIN pg_class c ON c.oid = t.oid
-  JOIN pg_namespace n ON n.oid = c.relnamespace`;
-
 /** The schema unqualified names resolve to: TypeORM leaves the table name unqualified in that schema. */
 export const CURRENT_SCHEMA_QUERY = `SELECT current_schema() AS schema`;
 
