@@ -44,6 +44,7 @@ export function describeView(view: QualifiedName & { readonly kind: 'view' | 'ma
 /** Why `name` is not a usable identifier, or undefined when it is. */
 export function identifierProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
+  if (name.trim().length === 0) return 'is only white space';
   if (name.includes('\0')) return 'contains a NUL character';
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_IDENTIFIER_BYTES) return `is ${bytes} bytes long; PostgreSQL allows ${MAX_IDENTIFIER_BYTES}`;

@@ -63,17 +63,56 @@ export function trimStatement(sql: string): string {
     .trim();
 }
 
+/** Where a text ends: in code, in a `--` line comment, or inside a literal, quoted name or block comment. */
+export function endState(sql: string): 'code' | 'line comment' | 'open' {
+  const closes = (suffix: string) => {
+    const last = tokenize(sql + suffix).at(-1);
+    return last?.kind === 'punct' && last.text === ')';
+  };
+  if (closes(' )')) return 'code';
+  return closes('\n)') ? 'line comment' : 'open';
+}
+
+/**
+ * What makes `sql` unfit to be spliced into a statement as one piece: a NUL, an unterminated literal,
+ * quoted name or comment, a `;` outside quotes, or parentheses that do not balance. Undefined when fit.
+ */
+function pieceProblem(sql: string): string | undefined {
+  if (sql.includes('\0')) return 'contains a NUL character';
+  if (endState(sql) === 'open') return 'has an unterminated quote, quoted name or comment';
+  let depth = 0;
+  for (const t of tokenize(sql)) {
+    if (t.kind !== 'punct') continue;
+    if (t.text === ';') return 'contains more than one statement (a `;` outside quotes)';
+    depth += t.text === '(' ? 1 : t.text === ')' ? -1 : 0;
+    if (depth < 0) return 'closes a parenthesis it did not open';
+  }
+  return depth === 0 ? undefined : 'leaves a parenthesis open';
+}
+
 /** Why `sql` is not one query (SELECT / WITH / VALUES / TABLE), or undefined when it is. */
 export function queryProblem(sql: string): string | undefined {
-  const tokens = tokenize(trimStatement(sql));
+  const text = trimStatement(sql);
+  const tokens = tokenize(text);
   if (tokens.length === 0) return 'is empty';
-  if (tokens.some((t) => t.kind === 'punct' && t.text === ';'))
-    return 'contains more than one statement (a `;` outside quotes)';
+  const problem = pieceProblem(text);
+  if (problem) return problem;
   const first = tokens.find((t) => !(t.kind === 'punct' && t.text === '('));
   const keyword = first?.kind === 'word' ? first.text : undefined;
   if (!keyword || !['select', 'with', 'values', 'table'].includes(keyword))
-    return `is not a query: it must start with SELECT, WITH, VALUES or TABLE (it starts with ${JSON.stringify(trimStatement(sql).slice(0, 30))})`;
+    return `is not a query: it must start with SELECT, WITH, VALUES or TABLE (it starts with ${JSON.stringify(text.slice(0, 30))})`;
   return undefined;
+}
+
+/** Why `sql` is not one SQL expression (an index predicate, say), or undefined when it is. */
+export function expressionProblem(sql: string): string | undefined {
+  if (tokenize(sql).length === 0) return 'is empty';
+  return pieceProblem(sql);
+}
+
+/** `sql` with a newline after it when it ends in a `--` comment, so that text appended after it counts. */
+export function closeLineComment(sql: string): string {
+  return endState(sql) === 'line comment' ? `${sql}\n` : sql;
 }
 
 /**

@@ -8,6 +8,7 @@ import { declaredValue, optionsOf } from '../options/view-options';
 import type { IndexDefinition, ViewDefinition, ViewKind } from '../metadata/definition';
 import { objectKeyword, tablespaceClause, withClause } from './clauses';
 import { qualifiedName, quoteIdentifier, type QualifiedName } from './identifiers';
+import { closeLineComment } from './sql-text';
 
 export { commentSql } from './clauses';
 
@@ -47,9 +48,11 @@ export function createSql(
   const tablespace = clauses.find((c) => c.tablespace)?.tablespace;
   const trailer = clauses.map((c) => c.trailer ?? '').join('');
   const name = `${qualifiedName(shape)}${columnList(shape.columns)}`;
+  // A query ending in a -- comment would swallow WITH DATA or the check option written after it.
+  const query = closeLineComment(shape.query);
   if (shape.kind === 'materialized')
-    return `CREATE MATERIALIZED VIEW ${name}${withClause(items)}${tablespaceClause(tablespace)} AS ${shape.query}${options.withData ? ' WITH DATA' : ' WITH NO DATA'}`;
-  return `CREATE ${options.orReplace ? 'OR REPLACE ' : ''}${shape.recursive ? 'RECURSIVE ' : ''}VIEW ${name}${withClause(items)} AS ${shape.query}${trailer}`;
+    return `CREATE MATERIALIZED VIEW ${name}${withClause(items)}${tablespaceClause(tablespace)} AS ${query}${options.withData ? ' WITH DATA' : ' WITH NO DATA'}`;
+  return `CREATE ${options.orReplace ? 'OR REPLACE ' : ''}${shape.recursive ? 'RECURSIVE ' : ''}VIEW ${name}${withClause(items)} AS ${query}${trailer}`;
 }
 
 /** The statements the options write after CREATE (comments). */

@@ -96,10 +96,12 @@ function definitionFromArgs(dataSource: DataSource, args: ViewArgs, metadata: En
   const dependsOn = ((options.dependsOn as unknown[] | undefined) ?? []).map((r, i) =>
     resolveTarget(dataSource, r, { where, option: `dependsOn[${i}]`, error: ViewDeclarationError }),
   );
+  // TypeORM reads an empty `schema` or `name` as "not given": keep what was written, so that it is refused.
+  const blank = (value: unknown): value is string => typeof value === 'string' && value.trim() === '';
   return buildDefinition({
     kind: args.kind,
-    schema: relation.schema,
-    name: relation.name,
+    schema: blank(options.schema) ? options.schema : relation.schema,
+    name: blank(options.name) ? options.name : relation.name,
     sql: resolveExpression(options.expression as ViewExpression | undefined, dataSource, where),
     dependsOn,
     options,

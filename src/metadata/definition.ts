@@ -1,7 +1,7 @@
 // The resolved form of a view: every field set, validated, frozen. Decorated classes become these when
 // a DataSource is known (collect.ts); migrations may also write them as plain objects (`ViewDefinitionInput`).
 import { describeView, identifierProblem, type QualifiedName } from '../ddl/identifiers';
-import { queryProblem, trimStatement } from '../ddl/sql-text';
+import { expressionProblem, queryProblem, trimStatement } from '../ddl/sql-text';
 import { ViewDeclarationError } from '../errors';
 import type { MaterializedViewIndexOptions } from '../decorators/options';
 import { VIEW_OPTIONS, type ViewOptionValues } from '../options/view-options';
@@ -137,6 +137,8 @@ function normalizeIndexes(parts: DefinitionParts, raw: unknown): IndexDefinition
       if (typeof index.where !== 'string' || !trimStatement(index.where))
         fail(parts, `${at}.where`, 'must be a non-empty SQL condition', "Write e.g. `where: 'total > 0'`.");
       where = trimStatement(index.where);
+      const problem = expressionProblem(where);
+      if (problem) fail(parts, `${at}.where`, problem, "Give one SQL condition, e.g. `where: 'total > 0'`.");
     }
     const unique = index.unique === true;
     const name =

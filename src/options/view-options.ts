@@ -144,6 +144,8 @@ const comment = viewOption<'comment', string | undefined>({
   what: 'its comment',
   resolve(raw, fail) {
     if (raw !== undefined && typeof raw !== 'string') return fail('must be a string', 'Give the comment text.');
+    if (raw?.includes('\0'))
+      return fail('contains a NUL character, which PostgreSQL text cannot hold', 'Remove it from the comment.');
     return raw;
   },
   catalog: (view) => view.comment,
