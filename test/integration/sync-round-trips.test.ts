@@ -83,7 +83,8 @@ describe('syncViews with the plan in one query', () => {
     const ds = await db.connect({
       entities: [
         declare('rt_ok_a', 'SELECT id FROM rt_items'),
-        declare('rt_syntax', 'SELECT id FROM rt_items WHERE (x > 1'),
+        // An open parenthesis is refused before anything runs (declared-sql tests); this one only PostgreSQL sees.
+        declare('rt_syntax', 'SELECT id FROM rt_items WHERE x >'),
         declare('rt_ok_b', 'SELECT x FROM rt_items'),
       ],
     });
