@@ -6,7 +6,7 @@
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
 import { ViewDependencyCycleError } from '../errors';
 import { topologicalSort } from '../graph/topological';
-import type { DatabaseState, DependencyEdge, InheritancePair, RelationKind } from './reader';
+import type { DatabaseState, DependencyEdge, InheritancePair } from './reader';
 
 /** A relation found by a walk, with how far it is from where the walk started (1 = direct). */
 export interface WalkStep {
@@ -19,7 +19,6 @@ export class RelationGraph {
   private readonly reads = new Map<string, Map<string, DependencyEdge>>();
   private readonly readBy = new Map<string, Map<string, DependencyEdge>>();
   private readonly names = new Map<string, QualifiedName>();
-  private readonly kinds = new Map<string, RelationKind>();
   private readonly children = new Map<string, QualifiedName[]>();
 
   constructor(
@@ -31,7 +30,6 @@ export class RelationGraph {
       const ref = relationKey(edge.ref);
       this.names.set(view, edge.view);
       this.names.set(ref, edge.ref);
-      this.kinds.set(ref, edge.refKind);
       (this.reads.get(view) ?? this.reads.set(view, new Map()).get(view)!).set(ref, edge);
       (this.readBy.get(ref) ?? this.readBy.set(ref, new Map()).get(ref)!).set(view, edge);
     }
@@ -64,11 +62,6 @@ export class RelationGraph {
   /** Whether `key` reads anything (a view or materialized view with recorded edges). */
   readsAnything(key: string): boolean {
     return this.reads.has(key);
-  }
-
-  /** The kind of a relation that some view reads (undefined for a relation nothing reads). */
-  kindOf(key: string): RelationKind | undefined {
-    return this.kinds.get(key);
   }
 
   /** Partitions and inheritance children of a table, at any depth: a change to them changes what it returns. */

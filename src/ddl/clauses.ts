@@ -11,7 +11,7 @@ export const objectKeyword = (kind: ViewKind): string => (kind === 'materialized
 export const RELOPTION_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
 
 /** A reloption value written bare: a number, a boolean or a simple word. Anything else becomes a literal. */
-const BARE_VALUE = /^[A-Za-z0-9_.-]+$/;
+export const BARE_VALUE = /^[A-Za-z0-9_.-]+$/;
 
 /** `name = value`, the value bare when it is a simple word, else a string literal. */
 export function reloptionItem(name: string, value: string): string {

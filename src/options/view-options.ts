@@ -3,6 +3,7 @@
 // comparison, both fingerprints, restores, down() and its check follow from it.
 import type { CatalogView } from '../catalog/reader';
 import {
+  BARE_VALUE,
   checkOptionClause,
   commentSql,
   RELOPTION_NAME,
@@ -86,7 +87,7 @@ const storageParameters = viewOption<'storageParameters', Readonly<Record<string
         );
       if (
         !['string', 'number', 'boolean'].includes(typeof value) ||
-        (typeof value === 'string' && !/^[A-Za-z0-9_.-]+$/.test(value))
+        (typeof value === 'string' && !BARE_VALUE.test(value))
       )
         fail(
           `has the value ${JSON.stringify(value)}`,

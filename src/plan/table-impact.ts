@@ -1,7 +1,7 @@
 // Which views must make way for TypeORM's table changes, in which order, and whether each can come back.
 // One analysis for synchronizeSchema, the migration generator's up() and its down(). Pure: the pending
 // statements, the catalog state and the declarations in; the views to drop and re-create, or a refusal, out.
-import { graphOf, nameOfKey } from '../catalog/graph';
+import { graphOf } from '../catalog/graph';
 import type { DatabaseState } from '../catalog/reader';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { PlanError } from '../errors';
@@ -39,7 +39,7 @@ export interface TableImpactInput {
 export interface TableImpact {
   /** What the statements do to each table, by relationKey; partitions and inheritance children share their root's change. */
   readonly changes: ReadonlyMap<string, TableChange>;
-  /** Tables whose changes collide with views (a dropped or retyped column, a dropped table). */
+  /** Tables the statements change in a way that collides with views (their partitions share the change). */
   readonly changedTables: readonly QualifiedName[];
   /** Views to drop (in the reverse order) and re-create (in this order). */
   readonly views: readonly RebuiltView[];
@@ -64,7 +64,10 @@ function withDescendants(changes: Map<string, TableChange>, state: DatabaseState
 export function tableImpact(input: TableImpactInput): TableImpact {
   const { state } = input;
   const changes = withDescendants(tableChanges(input.statements, input.defaultSchema), state);
-  const changedTables = [...changes].filter(([, c]) => collidesWithViews(c)).map(([key]) => nameOf(key, changes));
+  // The tables the statements change; a partition's entry shares its root's change, so it counts once.
+  const changedTables = [
+    ...new Map([...changes.values()].filter(collidesWithViews).map((c) => [relationKey(c.table), c.table])).values(),
+  ];
   if (changedTables.length === 0) return { changes, changedTables, views: [] };
 
   const graph = graphOf(state);
@@ -88,10 +91,14 @@ export function tableImpact(input: TableImpactInput): TableImpact {
     if (!reasons.has(viewKey)) reasons.set(viewKey, reasonFor(change, table, hit));
   }
   // Everything reading an affected view goes too, and comes back after it.
-  for (const key of graph.withReaders(reasons.keys())) {
-    if (reasons.has(key) || !state.views.has(key)) continue;
-    const read = graph.readsOf(key).find((r) => reasons.has(r))!;
-    reasons.set(key, `it reads ${displayName(state.views.get(read) ?? nameOf(read, changes))}, which is rebuilt`);
+  const queue = [...reasons.keys()];
+  while (queue.length > 0) {
+    const read = queue.shift()!;
+    for (const reader of graph.readersOf(read)) {
+      if (reasons.has(reader) || !state.views.has(reader)) continue;
+      reasons.set(reader, `it reads ${displayName(state.views.get(read)!)}, which is rebuilt`);
+      queue.push(reader);
+    }
   }
   const views = graph.creationOrder(reasons.keys()).map((key) => {
     const view = state.views.get(key)!;
@@ -111,11 +118,6 @@ function reasonFor(change: TableChange, table: string, hit: readonly string[]): 
   if (change.dropped) return `it reads table ${table}, which is dropped`;
   if (hit.length === 0) return `it reads table ${table} as a whole (no single columns recorded), which changes`;
   return `it reads ${hit.map((c) => `${table}.${c}`).join(', ')}, which ${hit.length > 1 ? 'change' : 'changes'}`;
-}
-
-function nameOf(key: string, changes: ReadonlyMap<string, TableChange>): QualifiedName {
-  const change = changes.get(key);
-  return change && relationKey(change.table) === key ? change.table : nameOfKey(key);
 }
 
 function refuseIfGone(view: QualifiedName, table: QualifiedName, change: TableChange, hit: readonly string[]): void {
