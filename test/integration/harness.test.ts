@@ -15,8 +15,13 @@ describe('test harness', () => {
     expect(new URL(serverUrl()).pathname).not.toBe(`/${db.name}`);
   });
 
-  it('uses the server named by DATABASE_URL when it is set, the embedded one otherwise', () => {
+  it('uses the server named by DATABASE_URL when it is set, the embedded one otherwise', async () => {
     const expected = process.env.DATABASE_URL ? 'external' : 'embedded';
     expect(process.env.PGVIEW_TEST_SERVER_KIND).toBe(expected);
+    // Embedded: the major PGVIEW_POSTGRES_MAJOR asks for (npm run test:matrix), 18 by default.
+    const [row] = await db.query<{ version: number }>(`SELECT current_setting('server_version_num')::int AS version`);
+    const major = Math.floor(row!.version / 10000);
+    if (expected === 'embedded') expect(major).toBe(Number(process.env.PGVIEW_POSTGRES_MAJOR || 18));
+    else expect(serverUrl()).toBe(process.env.DATABASE_URL);
   });
 });
