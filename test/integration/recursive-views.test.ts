@@ -2,9 +2,13 @@
 // formatting-only edit issues no DDL (nor a migration), a query change that keeps the columns is a
 // CREATE OR REPLACE, a column type change rebuilds the view with the view that reads it, and options are
 // still applied. Each case runs with a plain name, a name that needs quoting, and a non-default schema.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PgView, syncViews } from '../../src';
 import { qualifiedName, quoteIdentifier } from '../../src/ddl/identifiers';
 import { generateMigration } from '../../src/migrations/generate';
+import { generateAndLoad } from '../fixtures/migrations/load';
 import { useTestDatabase } from '../support/database';
 
 interface Case {
@@ -18,6 +22,9 @@ const cases: Case[] = [
   { title: 'a name with mixed case, spaces and a quote', schema: 'public', name: 'Reports To "Boss"' },
   { title: 'a non-default schema that needs quoting', schema: 'Org Chart', name: 'reports_to' },
 ];
+
+const dir = mkdtempSync(path.join(tmpdir(), 'pgview-recursive-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The recursive view of `c` with this query, and a view that reads it. */
 function declare(
@@ -145,5 +152,29 @@ describe.each(cases)('a recursive view with $title', (c) => {
       { depth: '2', people: 2 },
     ]);
     expect((await syncViews(await connect(bigint))).steps).toEqual([]);
+  });
+
+  it('generates a migration that retypes it with its reader, whose down() puts back what was there', async () => {
+    const typeOfDepth = async () =>
+      (
+        await db.query<{ type: string }>(
+          `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'depth'`,
+          [view],
+        )
+      )[0]!.type;
+    const before = (await catalog()).map(({ oid: _oid, ...rest }) => rest);
+    const migration = await generateAndLoad(db, dir, declare(c, original), 'BackToInt', 1700000000000);
+    expect(migration).toBeDefined();
+    const ds = await db.connect({ entities: declare(c, original), migrations: [migration!] });
+    await ds.runMigrations();
+    expect(await typeOfDepth()).toBe('integer');
+    expect(await depths()).toEqual([
+      { depth: 0, people: 1 },
+      { depth: 1, people: 1 },
+      { depth: 2, people: 2 },
+    ]);
+    await ds.undoLastMigration();
+    expect(await typeOfDepth()).toBe('bigint');
+    expect((await catalog()).map(({ oid: _oid, ...rest }) => rest)).toEqual(before);
   });
 });
