@@ -101,7 +101,24 @@ export function createViewStatements(view: ViewDefinition, options: { withData?:
   return statements;
 }
 
-/** A throwaway session-local view with `view`'s query and columns, for PostgreSQL to render. */
+/**
+ * A throwaway session-local view with `view`'s query and columns, for PostgreSQL to render.
+ *
+ * A recursive view is written as what `CREATE RECURSIVE VIEW` stands for (PostgreSQL's grammar builds the
+ * same tree): `WITH RECURSIVE name (cols) AS (query) SELECT cols FROM name`, with the CTE under the view's
+ * own unqualified name. The query's references to itself then mean what they mean in the real view, and
+ * pg_get_viewdef, which never shows the view's own name, renders the probe exactly as the real view
+ * without renaming anything in the query. (A probe named like the view in pg_temp would render the same,
+ * but would hide the real view from the other probes of the batch, which may read it.)
+ *
+ * @example
+ * probeViewSql('p_0', nums) // CREATE TEMP VIEW "p_0" ("n") AS WITH RECURSIVE "nums" ("n") AS (VALUES (1) UNION ALL SELECT n + 1 FROM nums WHERE n < 5) SELECT "n" FROM "nums"
+ */
 export function probeViewSql(probeName: string, view: ViewDefinition): string {
-  return `CREATE TEMP VIEW ${quoteIdentifier(probeName)}${columnList(view.columns)} AS ${view.sql}`;
+  const columns = columnList(view.columns);
+  const query =
+    view.kind === 'view' && view.recursive && view.columns
+      ? `WITH RECURSIVE ${quoteIdentifier(view.name)}${columns} AS (${closeLineComment(view.sql)}) SELECT ${view.columns.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(view.name)}`
+      : view.sql;
+  return `CREATE TEMP VIEW ${quoteIdentifier(probeName)}${columns} AS ${query}`;
 }

@@ -101,11 +101,6 @@ export function compareWithProbe(
   const differing = differingOptions(view.kind, view, existing);
   const alter = differing.filter((o) => o.apply === 'alter');
   const replaceOptions = differing.filter((o) => o.apply === 'replace');
-  if (view.kind === 'view' && view.recursive) {
-    // A recursive view's query names the view itself, so it cannot be probed under another name: a changed
-    // declaration is applied with CREATE OR REPLACE (which PostgreSQL refuses if the columns changed).
-    return { kind: 'changes', replace: 'its recursive declaration changed', alter };
-  }
   if (!probe || !probe.ok)
     return {
       kind: 'rebuild',

@@ -10,9 +10,7 @@ import { nameOfKey } from '../catalog/graph';
 
 /** The declared views whose verdict needs a probe (see sync/probe.ts). */
 export function viewsToProbe(definitions: readonly ViewDefinition[], state: DatabaseState): ViewDefinition[] {
-  return definitions.filter(
-    (d) => d.synchronize && !(d.kind === 'view' && d.recursive) && firstLook(d, state).kind === 'probe',
-  );
+  return definitions.filter((d) => d.synchronize && firstLook(d, state).kind === 'probe');
 }
 
 /** Throws when the declared `dependsOn` graph has a cycle (whether or not anything changes). */

@@ -1,6 +1,8 @@
 // Probes: the declared SQL of changed-looking views is created under throwaway names inside a savepoint
 // that is always rolled back, so PostgreSQL renders it (pg_get_viewdef) the same way it renders the
-// existing view. Comparing two renderings is immune to whitespace, case, and PostgreSQL version.
+// existing view. Comparing two renderings is immune to whitespace, case, and PostgreSQL version. A
+// recursive view is probed in the long form of CREATE RECURSIVE VIEW (see probeViewSql), never under its
+// own name in pg_temp, which would hide the real view from the other probes of the batch.
 import { batchSql, rollbackToSql, savepointSql, undoSavepointSql } from '../ddl/transaction';
 import type { Queryable } from '../catalog/reader';
 import { PROBE_STATE_QUERY } from '../catalog/queries';
