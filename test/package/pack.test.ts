@@ -19,7 +19,7 @@ function readmeBlock(heading: string, lang: string): string {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
   const from = readme.indexOf(`\n${heading}\n`);
   if (from < 0) throw new Error(`README.md has no "${heading}" section`);
-  const match = readme.slice(from).match(new RegExp('```' + lang + '\\n([^]*?)\\n```'));
+  const match = readme.slice(from).match(new RegExp('```' + lang + '(?: [^\\n]*)?\\n([^]*?)\\n```'));
   if (!match) throw new Error(`README.md's "${heading}" section has no \`\`\`${lang} block`);
   return match[1]!;
 }
