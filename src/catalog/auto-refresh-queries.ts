@@ -27,6 +27,16 @@ export const FUNCTION_EXISTS_QUERY = 'SELECT to_regprocedure($1) IS NOT NULL AS 
 /** Whether the relation `$1` (a quoted qualified name) exists: one row, `present`. */
 export const RELATION_EXISTS_QUERY = 'SELECT to_regclass($1) IS NOT NULL AS present';
 
+/**
+ * Whether the state table `$1` exists with its `started_seq` column, and the sequence `$2` exists (quoted
+ * qualified names): one row, `present`. False on a table an older version created (it gets upgraded).
+ */
+export const STATE_TABLE_CURRENT_QUERY = `
+SELECT to_regclass($2) IS NOT NULL AND EXISTS (
+         SELECT 1 FROM pg_attribute a                     -- the table's columns
+          WHERE a.attrelid = to_regclass($1) AND a.attname = 'started_seq' AND NOT a.attisdropped
+       ) AS present`;
+
 /** A row of `INSTALLED_TRIGGERS_QUERY` or `TRIGGERABLE_TABLES_QUERY`. */
 export interface TableRow {
   schema: string;
