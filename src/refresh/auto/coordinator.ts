@@ -135,9 +135,12 @@ export class Coordination {
     this.checked = undefined;
   }
 
-  /** A change was just seen (after its commit): read the sequence soon, so a later refresh can cover it. */
-  seen(): void {
-    if (this.table) this.observer.seen();
+  /**
+   * A change was just seen (after its commit): read the sequence soon, so a later refresh can cover it.
+   * Resolves when the reading is taken; never rejects.
+   */
+  async seen(): Promise<void> {
+    if (this.table) await this.observer.seen();
   }
 
   /**

@@ -82,7 +82,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
       mark: (view, tables, commits) => {
         this.scheduler.mark(view, tables, commits);
         // After the mark: the reading is taken after the change, so a refresh recorded later covers it.
-        this.coordination.seen();
+        void this.coordination.seen();
       },
       failed: (error) => {
         if (this.dataSource.isInitialized)

@@ -24,9 +24,9 @@ export class SequenceObserver {
   /** @param read one reading of the sequence (undefined when there is none to read, e.g. no state table). */
   constructor(private readonly read: () => Promise<string | undefined>) {}
 
-  /** A change was just seen: take a reading after it (soon, coalesced with others). Never throws. */
-  seen(): void {
-    void this.after(performance.now());
+  /** A change was just seen: take a reading after it (soon, coalesced with others). Never rejects. */
+  async seen(): Promise<void> {
+    await this.after(performance.now());
   }
 
   /**
