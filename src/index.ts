@@ -72,6 +72,7 @@ export type {
   AutoRefreshEvents,
   AutoRefreshSourceEvent,
   AutoRefreshStopEvent,
+  AutoRefreshWarning,
 } from './refresh/auto/events';
 export { installAutoRefreshTriggers, removeAutoRefreshTriggers } from './refresh/auto/triggers';
 export type { TriggerOptions, TriggerChanges } from './refresh/auto/triggers';

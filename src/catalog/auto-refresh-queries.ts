@@ -1,6 +1,6 @@
 // Catalog SQL of auto-refresh, one named constant per question, each join explained. Read by
 // src/refresh/auto/triggers.ts (which tables carry or can carry the notify trigger) and
-// src/refresh/auto/coordinator.ts (whether the state table exists). The tables a view watches come from
+// src/refresh/auto/coordinator.ts (whether the state table and its sequence are current). The tables a view watches come from
 // the dependency queries in src/refresh/auto/graph.ts.
 
 /** Tables (and partitioned tables) carrying the trigger named `$1`: one row per table, `schema`, `name`. */
@@ -24,8 +24,15 @@ SELECT n.nspname AS schema, c.relname AS name
 /** Whether the function with the signature `$1` (e.g. `"public"."f"()`) exists: one row, `present`. */
 export const FUNCTION_EXISTS_QUERY = 'SELECT to_regprocedure($1) IS NOT NULL AS present';
 
-/** Whether the relation `$1` (a quoted qualified name) exists: one row, `present`. */
-export const RELATION_EXISTS_QUERY = 'SELECT to_regclass($1) IS NOT NULL AS present';
+/**
+ * Whether the state table `$1` exists with its `started_seq` column, and the sequence `$2` exists (quoted
+ * qualified names): one row, `present`. False on a table an older version created (it gets upgraded).
+ */
+export const STATE_TABLE_CURRENT_QUERY = `
+SELECT to_regclass($2) IS NOT NULL AND EXISTS (
+         SELECT 1 FROM pg_attribute a                     -- the table's columns
+          WHERE a.attrelid = to_regclass($1) AND a.attname = 'started_seq' AND NOT a.attisdropped
+       ) AS present`;
 
 /** A row of `INSTALLED_TRIGGERS_QUERY` or `TRIGGERABLE_TABLES_QUERY`. */
 export interface TableRow {
@@ -33,7 +40,7 @@ export interface TableRow {
   name: string;
 }
 
-/** The row of `FUNCTION_EXISTS_QUERY` or `RELATION_EXISTS_QUERY`. */
+/** The row of `FUNCTION_EXISTS_QUERY` or `STATE_TABLE_CURRENT_QUERY`. */
 export interface PresentRow {
   present: boolean;
 }

@@ -19,6 +19,8 @@ export const TRIGGER_NAME = AUTO_REFRESH_TRIGGER_NAME;
 export const TRIGGER_FUNCTION_NAME = 'typeorm_pgview_notify_change';
 /** The table recording when each view's last auto-refresh began (created on first use). */
 export const STATE_TABLE_NAME = 'typeorm_pgview_refresh_state';
+/** The sequence ordering refresh starts against change sightings (created with the state table). */
+export const STATE_SEQUENCE_NAME = 'typeorm_pgview_refresh_seq';
 /** First key of every advisory lock the library takes ('pgvw'); the second is hashtext(view) or 0. */
 export const ADVISORY_LOCK_CLASS = 0x70677677;
 
@@ -66,14 +68,38 @@ export function notifySql(payload: string): ParameterisedStatement {
   return { sql: 'SELECT pg_notify($1, $2)', parameters: [NOTIFY_CHANNEL, payload] };
 }
 
-/** The state table (idempotent). */
-export function createStateTableSql(table: QualifiedName): string {
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(table)} (
+/**
+ * The state table and its sequence, created or brought up to date (idempotent): a table made by a version
+ * that recorded only `started_at` gets `started_seq` (0 on its rows: they cover nothing). Run under
+ * `stateTableLockSql`.
+ */
+export function createStateTableSql(table: QualifiedName): string[] {
+  const name = qualifiedName(table);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${name} (
   view_schema name NOT NULL,
   view_name name NOT NULL,
   started_at timestamptz NOT NULL,
+  started_seq bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (view_schema, view_name)
-)`;
+)`,
+    `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS started_seq bigint NOT NULL DEFAULT 0`,
+    `CREATE SEQUENCE IF NOT EXISTS ${qualifiedName(stateSequenceOf(table))}`,
+  ];
+}
+
+/** The sequence that orders refresh starts and change sightings: beside the state table, named after it. */
+export function stateSequenceOf(table: QualifiedName): QualifiedName {
+  return { schema: table.schema, name: STATE_SEQUENCE_NAME };
+}
+
+/**
+ * The sequence's last value handed out (one row, `value`, as text): read after a change was seen, any
+ * refresh recording a higher value took it later, so its snapshot holds the change. Reads no clock and
+ * takes no transaction id.
+ */
+export function observeSequenceSql(table: QualifiedName): string {
+  return `SELECT last_value::text AS value FROM ${qualifiedName(stateSequenceOf(table))}`;
 }
 
 /** Waits for the lock that serialises creating the state table (processes starting together). */
@@ -90,26 +116,29 @@ export function tryViewLockSql(view: QualifiedName): ParameterisedStatement {
 }
 
 /**
- * Whether the view's last refresh began after `server clock now - elapsedSeconds` (one row, `covered`):
- * then its snapshot already holds a change seen `elapsedSeconds` ago.
+ * Whether the view's last recorded refresh start is later in the sequence than `observed` (a reading of
+ * `observeSequenceSql` taken after the changes were seen): one row, `covered`, and `ahead`, true when the
+ * recorded value or `observed` is beyond what the sequence has handed out (the sequence was reset or the
+ * table copied from elsewhere), so nothing can be decided. No row: never refreshed.
  */
-export function refreshCoveredSql(
-  table: QualifiedName,
-  view: QualifiedName,
-  elapsedSeconds: number,
-): ParameterisedStatement {
+export function refreshCoveredSql(table: QualifiedName, view: QualifiedName, observed: string): ParameterisedStatement {
   return {
-    sql: `SELECT EXISTS (SELECT 1 FROM ${qualifiedName(table)} WHERE view_schema = $1 AND view_name = $2
-                           AND started_at > clock_timestamp() - make_interval(secs => $3)) AS covered`,
-    parameters: [view.schema, view.name, elapsedSeconds],
+    sql: `SELECT s.started_seq > $3::bigint AS covered, (s.started_seq > q.last_value OR $3::bigint > q.last_value) AS ahead
+  FROM ${qualifiedName(table)} s CROSS JOIN ${qualifiedName(stateSequenceOf(table))} q
+ WHERE s.view_schema = $1 AND s.view_name = $2`,
+    parameters: [view.schema, view.name, observed],
   };
 }
 
-/** Records that the view's refresh begins now (server clock), before REFRESH takes its snapshot. */
+/**
+ * Records that the view's refresh begins: the next sequence value (what other processes compare with),
+ * and the server time for people reading the table. Before REFRESH takes its snapshot.
+ */
 export function recordRefreshStartSql(table: QualifiedName, view: QualifiedName): ParameterisedStatement {
   return {
-    sql: `INSERT INTO ${qualifiedName(table)} (view_schema, view_name, started_at) VALUES ($1, $2, clock_timestamp())
-         ON CONFLICT (view_schema, view_name) DO UPDATE SET started_at = excluded.started_at`,
+    sql: `INSERT INTO ${qualifiedName(table)} (view_schema, view_name, started_at, started_seq)
+     VALUES ($1, $2, clock_timestamp(), nextval(${quoteLiteral(qualifiedName(stateSequenceOf(table)))}::regclass))
+ON CONFLICT (view_schema, view_name) DO UPDATE SET started_at = excluded.started_at, started_seq = excluded.started_seq`,
     parameters: [view.schema, view.name],
   };
 }

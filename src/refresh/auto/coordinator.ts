@@ -1,24 +1,29 @@
 // Runs one auto-refresh so that several processes on one database refresh a view once per change, not
 // once per process, and lose no change. Per view, a transaction-scoped advisory lock lets one process
-// refresh at a time; a small table records when each view's last refresh statement began (server
-// clock). A process whose pending changes all committed before that time skips: that refresh's snapshot,
-// taken after the time was recorded, already contains them. Anything else refreshes again.
+// refresh at a time; a small table records, per view, the value a sequence gave when its last refresh
+// began (before its snapshot). A process that read the sequence after seeing its changes (observer.ts)
+// skips when the recorded value is higher: that refresh began later, so its snapshot holds them. No clock
+// is compared with another: a server clock stepped back, or processes whose clocks disagree, change
+// nothing. A recorded value the sequence has not reached yet cannot be judged: refresh, and say so.
 import type { DataSource } from 'typeorm';
-import { RELATION_EXISTS_QUERY, type PresentRow } from '../../catalog/auto-refresh-queries';
+import { STATE_TABLE_CURRENT_QUERY, type PresentRow } from '../../catalog/auto-refresh-queries';
 import {
   BEGIN_READ_COMMITTED_SQL,
   BEGIN_SQL,
   COMMIT_SQL,
   createStateTableSql,
+  observeSequenceSql,
   recordRefreshStartSql,
   refreshCoveredSql,
   ROLLBACK_SQL,
+  stateSequenceOf,
   stateTableLockSql,
   tryViewLockSql,
   type ParameterisedStatement,
 } from '../../ddl/auto-refresh';
 import { qualifiedName, type QualifiedName } from '../../ddl/identifiers';
 import { refreshMaterializedView } from '../refresh';
+import { SequenceObserver } from './observer';
 import type { Outcome } from './scheduler';
 
 type Runner = { query(sql: string, parameters?: unknown[]): Promise<unknown> };
@@ -26,18 +31,22 @@ const run = (runner: Runner, statement: ParameterisedStatement) =>
   runner.query(statement.sql, [...statement.parameters]);
 
 /**
- * Creates the state table when missing, serialised by an advisory lock so that processes starting
- * together do not race on CREATE TABLE. Throws when the role may not create it.
+ * Creates the state table and its sequence when missing, or upgrades a table an older version created,
+ * serialised by an advisory lock so that processes starting together do not race on CREATE. Throws when
+ * the role may not create (or alter) them.
  */
 export async function ensureStateTable(dataSource: DataSource, table: QualifiedName): Promise<void> {
-  const [row] = (await dataSource.query(RELATION_EXISTS_QUERY, [qualifiedName(table)])) as PresentRow[];
+  const [row] = (await dataSource.query(STATE_TABLE_CURRENT_QUERY, [
+    qualifiedName(table),
+    qualifiedName(stateSequenceOf(table)),
+  ])) as PresentRow[];
   if (row?.present) return;
   const queryRunner = dataSource.createQueryRunner('master');
   await queryRunner.connect();
   try {
     await queryRunner.query(BEGIN_SQL);
     await run(queryRunner, stateTableLockSql());
-    await queryRunner.query(createStateTableSql(table));
+    for (const statement of createStateTableSql(table)) await queryRunner.query(statement);
     await queryRunner.query(COMMIT_SQL);
   } catch (error) {
     await queryRunner.query(ROLLBACK_SQL).catch(() => undefined);
@@ -50,10 +59,12 @@ export async function ensureStateTable(dataSource: DataSource, table: QualifiedN
 export interface CoordinatedRefresh {
   view: QualifiedName;
   concurrently: boolean | 'auto';
-  /** `performance.now()` of the newest change this refresh must include. */
-  lastChangeAt: number;
   /** The state table, or undefined to refresh without cross-process skipping (still one at a time). */
   stateTable?: QualifiedName;
+  /** A sequence reading taken after the newest change was seen; undefined: refresh without asking. */
+  observed?: string;
+  /** The recorded refresh start (or `observed`) is beyond the sequence: refreshing, as nothing can be decided. */
+  undecided?: (view: QualifiedName) => void;
 }
 
 /**
@@ -73,15 +84,16 @@ export async function refreshCoordinated(dataSource: DataSource, job: Coordinate
       return { kind: 'busy' };
     }
     if (job.stateTable) {
-      // Server time of the newest change, bounded from above: the server clock now, minus the local time
-      // elapsed since the change was seen (measured before the statement was sent).
-      const elapsedSeconds = Math.max(0, performance.now() - job.lastChangeAt) / 1000;
-      const [state] = (await run(queryRunner, refreshCoveredSql(job.stateTable, job.view, elapsedSeconds))) as {
-        covered: boolean;
-      }[];
-      if (state?.covered) {
-        await queryRunner.query(COMMIT_SQL);
-        return { kind: 'covered' };
+      if (job.observed !== undefined) {
+        const [state] = (await run(queryRunner, refreshCoveredSql(job.stateTable, job.view, job.observed))) as {
+          covered: boolean;
+          ahead: boolean;
+        }[];
+        if (state?.ahead) job.undecided?.(job.view);
+        else if (state?.covered) {
+          await queryRunner.query(COMMIT_SQL);
+          return { kind: 'covered' };
+        }
       }
       await run(queryRunner, recordRefreshStartSql(job.stateTable, job.view));
     }
@@ -104,12 +116,17 @@ export async function refreshCoordinated(dataSource: DataSource, job: Coordinate
  */
 export class Coordination {
   private checked?: Promise<void>;
+  private readonly observer = new SequenceObserver(() => this.observe());
 
   constructor(
     private readonly dataSource: DataSource,
     private table: QualifiedName | undefined,
-    /** The state table could not be created: refreshes go on uncoordinated. */
-    private readonly unavailable: (table: QualifiedName, error: unknown) => void,
+    private readonly report: {
+      /** The state table could not be created: refreshes go on uncoordinated. */
+      unavailable(table: QualifiedName, error: unknown): void;
+      /** A recorded refresh start lies beyond the sequence: refreshed anyway. */
+      undecided(view: QualifiedName, table: QualifiedName): void;
+    },
   ) {}
 
   /** Turns coordination on (through `table`) or off. */
@@ -118,25 +135,55 @@ export class Coordination {
     this.checked = undefined;
   }
 
-  /** Refreshes `view` once for changes up to `lastChangeAt`, coordinated when a state table is in use. */
+  /**
+   * A change was just seen (after its commit): read the sequence soon, so a later refresh can cover it.
+   * Resolves when the reading is taken; never rejects.
+   */
+  async seen(): Promise<void> {
+    if (this.table) await this.observer.seen();
+  }
+
+  /**
+   * Refreshes `view` once for changes seen up to `lastChangeAt` (`performance.now()`, compared only with
+   * this process's readings), coordinated when a state table is in use.
+   */
   async refresh(
     view: QualifiedName,
     concurrently: CoordinatedRefresh['concurrently'],
     lastChangeAt: number,
   ): Promise<Outcome> {
+    const table = await this.ready();
+    const observed = table ? await this.observer.after(lastChangeAt) : undefined;
+    return refreshCoordinated(this.dataSource, {
+      view,
+      concurrently,
+      ...(table ? { stateTable: table, undecided: (v: QualifiedName) => this.report.undecided(v, table) } : {}),
+      ...(observed !== undefined ? { observed } : {}),
+    });
+  }
+
+  /** Takes no more readings; resolves when the one in flight has ended. */
+  stop(): Promise<void> {
+    return this.observer.stop();
+  }
+
+  /** The state table in use once it exists (created or upgraded here), or undefined. */
+  private async ready(): Promise<QualifiedName | undefined> {
     const table = this.table;
     if (table) {
       this.checked ??= ensureStateTable(this.dataSource, table).catch((error: unknown) => {
-        this.unavailable(table, error);
+        this.report.unavailable(table, error);
         this.table = undefined;
       });
       await this.checked;
     }
-    return refreshCoordinated(this.dataSource, {
-      view,
-      concurrently,
-      lastChangeAt,
-      ...(this.table ? { stateTable: this.table } : {}),
-    });
+    return this.table;
+  }
+
+  private async observe(): Promise<string | undefined> {
+    const table = await this.ready();
+    if (!table) return undefined;
+    const [row] = (await this.dataSource.query(observeSequenceSql(table))) as { value: string }[];
+    return row?.value;
   }
 }

@@ -4,7 +4,7 @@
 // The engine owns its options (the conflict rule: options.ts, applied in `applyOptions`) and its sources
 // (`addSource` installs them, `stop()` removes them); the registry only maps a DataSource to it.
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
-import { STATE_TABLE_NAME } from '../../ddl/auto-refresh';
+import { STATE_TABLE_NAME, stateSequenceOf } from '../../ddl/auto-refresh';
 import { displayName, type QualifiedName } from '../../ddl/identifiers';
 import { PgViewError } from '../../errors';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
@@ -63,16 +63,27 @@ export class AutoRefresh extends AutoRefreshEmitter {
   ) {
     super(dataSource);
     this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
-    this.coordination = new Coordination(dataSource, this.stateTableName(), (table, error) =>
-      this.fail(
-        `Auto-refresh cannot create ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
-        error,
-      ),
-    );
+    this.coordination = new Coordination(dataSource, this.stateTableName(), {
+      unavailable: (table, error) =>
+        this.fail(
+          `Auto-refresh cannot create or upgrade ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
+          error,
+        ),
+      undecided: (view, table) =>
+        this.warn({
+          code: 'state-undecidable',
+          view,
+          message: `Auto-refresh of ${displayName(view)}: the last refresh start recorded in ${displayName(table)} is beyond its sequence ${displayName(stateSequenceOf(table))} (reset or recreated, or the table was copied from elsewhere), so whether it covers the pending changes cannot be decided; refreshing anyway. This refresh records a current value, so the next ones decide normally.`,
+        }),
+    });
     this.router = new ChangeRouter(this.definitions, {
       load: () => loadWatchGraph((sql) => this.dataSource.query(sql), this.definitions),
       ttlMs: () => this.settings.catalogTtlMs,
-      mark: (view, tables, commits) => this.scheduler.mark(view, tables, commits),
+      mark: (view, tables, commits) => {
+        this.scheduler.mark(view, tables, commits);
+        // After the mark: the reading is taken after the change, so a refresh recorded later covers it.
+        void this.coordination.seen();
+      },
       failed: (error) => {
         if (this.dataSource.isInitialized)
           this.fail(`Auto-refresh could not read view dependencies: ${messageOf(error)}.`, error);
@@ -223,7 +234,9 @@ export class AutoRefresh extends AutoRefreshEmitter {
     this.active.clear();
     this.detachSubscriber?.();
     this.detachSubscriber = undefined;
-    this.stopping = Promise.all([this.scheduler.stop(), this.listener?.stop()]).then(() => undefined);
+    this.stopping = Promise.all([this.scheduler.stop(), this.listener?.stop(), this.coordination.stop()]).then(
+      () => undefined,
+    );
     this.emitSafely('stop', { reason });
     return this.stopping;
   }
@@ -266,11 +279,20 @@ export class AutoRefresh extends AutoRefreshEmitter {
       return { kind: 'dropped' };
     }
     const definition = this.router.graph!.views.get(view)!;
-    return this.coordination.refresh(
-      { schema: definition.schema, name: definition.name },
-      definition.autoRefresh!.concurrently,
-      batch.lastAt,
-    );
+    const name = { schema: definition.schema, name: definition.name };
+    try {
+      return await this.coordination.refresh(name, definition.autoRefresh!.concurrently, batch.lastAt);
+    } catch (error) {
+      if (this.dataSource.isInitialized) throw error;
+      // destroy() does not wait for the pool's clients: it cut this refresh off. Not a failure to retry.
+      this.warn({
+        code: 'destroyed-during-refresh',
+        view: name,
+        message: `Auto-refresh of ${displayName(name)} was cut off: the DataSource was destroyed while it ran (${messageOf(error)}), so it was rolled back and ${batch.commits} commit(s) it covered are not in the view. Call await auto.flush() and await auto.stop() before dataSource.destroy().`,
+      });
+      void this.halt('destroyed');
+      return { kind: 'dropped' };
+    }
   }
 
   private stateTableName(): QualifiedName {

@@ -27,12 +27,31 @@ export interface AutoRefreshStopEvent {
   readonly reason: 'stop' | 'destroyed';
 }
 
+/**
+ * Something auto-refresh could not decide or do as asked, and what it did instead (`'warning'` event, also
+ * written to the DataSource's logger as `warn`). No retry follows: nothing failed that a retry would fix.
+ * - `'state-undecidable'`: the view's recorded refresh start in the state table lies beyond the
+ *   coordination sequence (the sequence was reset or recreated, or the table was copied from another
+ *   database), so whether that refresh covers the pending changes cannot be decided. It refreshed anyway.
+ * - `'destroyed-during-refresh'`: the DataSource was destroyed while this view's refresh was running;
+ *   TypeORM's `destroy()` does not wait for it, the refresh was cut off and rolled back, and changes not yet
+ *   in the view stay out of it. Call `await auto.flush(); await auto.stop()` before `destroy()`.
+ */
+export interface AutoRefreshWarning {
+  readonly code: 'state-undecidable' | 'destroyed-during-refresh';
+  readonly view: QualifiedName;
+  /** Says what happened and what was done, naming the view. */
+  readonly message: string;
+}
+
 /** Every event of `AutoRefresh`, with its listener's arguments. */
 export interface AutoRefreshEvents {
   /** A view was refreshed. */
   refresh: [event: AutoRefreshEvent];
   /** A refresh, the listener or the catalog read failed (also written to the DataSource's logger). */
   error: [error: AutoRefreshError];
+  /** Something could not be decided or done as asked; what was done instead (see `AutoRefreshWarning`). */
+  warning: [warning: AutoRefreshWarning];
   /** A change source was added and is live. */
   source: [event: AutoRefreshSourceEvent];
   /** Stopped: sources detached, pending changes dropped (emitted once, before a running refresh ends). */
@@ -65,7 +84,7 @@ export class AutoRefreshEmitter extends EventEmitter {
 
   /**
    * Listens for finished refreshes (`'refresh'`), failures (`'error'`, also written to the DataSource
-   * logger), sources going live (`'source'`) and the stop (`'stop'`).
+   * logger), warnings (`'warning'`, also logged), sources going live (`'source'`) and the stop (`'stop'`).
    *
    * @example auto.on('stop', (e) => console.log(`auto-refresh stopped (${e.reason})`));
    */
@@ -82,13 +101,29 @@ export class AutoRefreshEmitter extends EventEmitter {
   }
 
   /** Emits to the user's listeners; one that throws is reported, never thrown into auto-refresh. */
-  protected emitSafely<E extends 'refresh' | 'source' | 'stop'>(event: E, ...args: AutoRefreshEvents[E]): void {
+  protected emitSafely<E extends 'refresh' | 'source' | 'stop' | 'warning'>(
+    event: E,
+    ...args: AutoRefreshEvents[E]
+  ): void {
     try {
       this.emit(event, ...args);
     } catch (error) {
-      const view = event === 'refresh' ? (args[0] as AutoRefreshEvent).view : undefined;
+      const view =
+        event === 'refresh' || event === 'warning'
+          ? (args[0] as AutoRefreshEvent | AutoRefreshWarning).view
+          : undefined;
       this.fail(`An auto-refresh '${event}' listener threw: ${messageOf(error)}.`, error, view);
     }
+  }
+
+  /** Logs a warning through the DataSource's logger and emits `'warning'`. */
+  protected warn(warning: AutoRefreshWarning): void {
+    try {
+      this.dataSource.logger?.log('warn', warning.message);
+    } catch {
+      // a broken logger must not break auto-refresh
+    }
+    this.emitSafely('warning', warning);
   }
 
   /** Reports a failure that is not a refresh's (no attempt count, no retry). */

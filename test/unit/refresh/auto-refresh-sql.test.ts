@@ -8,8 +8,10 @@ import {
   notifyFunctionSignature,
   notifyFunctionSql,
   notifySql,
+  observeSequenceSql,
   recordRefreshStartSql,
   refreshCoveredSql,
+  stateSequenceOf,
   stateTableLockSql,
   tryViewLockSql,
 } from '../../../src/ddl/auto-refresh';
@@ -56,21 +58,32 @@ $typeorm_pgview$`);
     expect(stateTableLockSql()).toEqual({ sql: 'SELECT pg_advisory_xact_lock($1, 0)', parameters: [0x70677677] });
   });
 
-  it('the state table statements', () => {
-    expect(createStateTableSql(state)).toBe(`CREATE TABLE IF NOT EXISTS "public"."typeorm_pgview_refresh_state" (
+  it('the state table statements: a sequence orders refresh starts against readings, no clock is compared', () => {
+    expect(createStateTableSql(state)).toEqual([
+      `CREATE TABLE IF NOT EXISTS "public"."typeorm_pgview_refresh_state" (
   view_schema name NOT NULL,
   view_name name NOT NULL,
   started_at timestamptz NOT NULL,
+  started_seq bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (view_schema, view_name)
-)`);
-    expect(refreshCoveredSql(state, odd, 1.5)).toEqual({
-      sql: `SELECT EXISTS (SELECT 1 FROM "public"."typeorm_pgview_refresh_state" WHERE view_schema = $1 AND view_name = $2
-                           AND started_at > clock_timestamp() - make_interval(secs => $3)) AS covered`,
-      parameters: ['My "Schema"', 'Orders', 1.5],
+)`,
+      'ALTER TABLE "public"."typeorm_pgview_refresh_state" ADD COLUMN IF NOT EXISTS started_seq bigint NOT NULL DEFAULT 0',
+      'CREATE SEQUENCE IF NOT EXISTS "public"."typeorm_pgview_refresh_seq"',
+    ]);
+    expect(stateSequenceOf(odd)).toEqual({ schema: 'My "Schema"', name: 'typeorm_pgview_refresh_seq' });
+    expect(observeSequenceSql(state)).toBe(
+      'SELECT last_value::text AS value FROM "public"."typeorm_pgview_refresh_seq"',
+    );
+    expect(refreshCoveredSql(state, odd, '42')).toEqual({
+      sql: `SELECT s.started_seq > $3::bigint AS covered, (s.started_seq > q.last_value OR $3::bigint > q.last_value) AS ahead
+  FROM "public"."typeorm_pgview_refresh_state" s CROSS JOIN "public"."typeorm_pgview_refresh_seq" q
+ WHERE s.view_schema = $1 AND s.view_name = $2`,
+      parameters: ['My "Schema"', 'Orders', '42'],
     });
     expect(recordRefreshStartSql(state, odd)).toEqual({
-      sql: `INSERT INTO "public"."typeorm_pgview_refresh_state" (view_schema, view_name, started_at) VALUES ($1, $2, clock_timestamp())
-         ON CONFLICT (view_schema, view_name) DO UPDATE SET started_at = excluded.started_at`,
+      sql: `INSERT INTO "public"."typeorm_pgview_refresh_state" (view_schema, view_name, started_at, started_seq)
+     VALUES ($1, $2, clock_timestamp(), nextval('"public"."typeorm_pgview_refresh_seq"'::regclass))
+ON CONFLICT (view_schema, view_name) DO UPDATE SET started_at = excluded.started_at, started_seq = excluded.started_seq`,
       parameters: ['My "Schema"', 'Orders'],
     });
   });
