@@ -113,8 +113,8 @@ function definitionFromArgs(dataSource: DataSource, args: ViewArgs, metadata: En
 }
 
 /**
- * The views a DataSource manages: every class in its `entities` decorated with @PgView or
- * @MaterializedView, resolved and validated. Throws ViewDeclarationError on the first invalid one.
+ * The views a DataSource manages: every class in its `entities` decorated with `@PgView` or
+ * `@MaterializedView`, resolved and validated. Throws ViewDeclarationError on the first invalid one.
  */
 export function collectViews(dataSource: DataSource): ViewDefinition[] {
   const definitions: ViewDefinition[] = [];

@@ -9,8 +9,8 @@ import { buildDefinition, type ViewDefinition, type ViewDefinitionInput, type Vi
 
 /**
  * What a migration operation accepts as a view: a plain-object definition with the SQL embedded (what a
- * migration should use: it never changes after it is written), or a class declared with @PgView /
- * @MaterializedView in the DataSource's entities (resolved as it is *now*, so an old migration given a
+ * migration should use: it never changes after it is written), or a class declared with `@PgView` /
+ * `@MaterializedView` in the DataSource's entities (resolved as it is *now*, so an old migration given a
  * class replays today's SQL, not the SQL of its day).
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
