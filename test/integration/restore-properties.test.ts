@@ -1,7 +1,7 @@
 // Views not managed by typeorm-pgview that read a view it rebuilds are dropped and restored: with every
 // property they carry, by syncViews and by a generated migration's up() and down() (issue 13, defect 2).
 // Each property is read back with plain catalog SQL, independent of the library's reader.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MaterializedView, PgView, syncViews } from '../../src';
@@ -214,6 +214,12 @@ describe('restoring a view not managed here around a rebuild', () => {
 
     const migration = await generateAndLoad(db, dir, base(2), 'RebuildBase', 1700000000000);
     expect(migration).toBeDefined();
+    // What the file says is what it does: the trigger is among the statements restoring the view.
+    const source = readFileSync(path.join(dir, '1700000000000-RebuildBase.ts'), 'utf8');
+    // (a statement belongs to the comment above it: no other comment line in between)
+    expect(source).toMatch(
+      /\/\/ public\.rp_all: restored as it was [^\n]*\n(?:(?!\s*\/\/)[^\n]*\n)*?\s*await queryRunner\.query\(`CREATE TRIGGER rp_ins INSTEAD OF INSERT ON public\.rp_all/,
+    );
     const ds = await db.connect({ entities: base(2), migrations: [migration!] });
     await ds.runMigrations();
     expect(await all()).toEqual(before.map((s) => ({ ...s, definition: expect.any(String) })));
@@ -248,6 +254,19 @@ describe('restoring a view not managed here around a rebuild', () => {
     } finally {
       await db.query('DROP FUNCTION rp_uses(rp_typed)');
       await db.query('DROP VIEW rp_typed');
+    }
+  });
+
+  it('refuses a view that belongs to an extension, naming it and the fix', async () => {
+    await db.query('CREATE VIEW rp_member AS SELECT id FROM rp_base');
+    await db.query('ALTER EXTENSION plpgsql ADD VIEW rp_member');
+    try {
+      await expect(sync(2)).rejects.toThrow(
+        /view public\.rp_member as it was: it belongs to extension plpgsql.*ALTER EXTENSION "plpgsql" DROP VIEW "public"\."rp_member"/,
+      );
+    } finally {
+      await db.query('ALTER EXTENSION plpgsql DROP VIEW rp_member');
+      await db.query('DROP VIEW rp_member');
     }
   });
 
