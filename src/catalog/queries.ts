@@ -82,6 +82,7 @@ SELECT n.nspname AS schema,
        c.relispopulated AS populated,
        coalesce(c.reloptions, '{}'::text[]) AS options,
        ts.spcname AS tablespace,                          -- NULL: the database default
+       (SELECT amname FROM pg_am WHERE oid = c.relam) AS access_method,  -- NULL for views; heap, or another
        ds.description AS comment,
        pg_get_userbyid(c.relowner) AS owner,
        c.relacl::text[] AS acl,

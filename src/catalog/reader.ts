@@ -60,6 +60,8 @@ export interface CatalogView extends QualifiedName {
   /** reloptions, e.g. `['check_option=local', 'fillfactor=70']`. */
   readonly options: readonly string[];
   readonly tablespace?: string;
+  /** A materialized view's table access method (`heap` unless made `USING` another). */
+  readonly accessMethod?: string;
   readonly comment?: string;
   readonly owner: string;
   /** relacl as text items (`grantee=privs/grantor`), or null for default privileges. */
@@ -173,6 +175,7 @@ export function toCatalogView(r: Row): CatalogView {
   const tablespace = str(r.tablespace);
   const comment = str(r.comment);
   const extension = str(r.extension);
+  const accessMethod = str(r.access_method);
   return {
     schema: String(r.schema),
     name: String(r.name),
@@ -181,6 +184,7 @@ export function toCatalogView(r: Row): CatalogView {
     populated: r.populated === true,
     options: arr(r.options),
     ...(tablespace ? { tablespace } : {}),
+    ...(accessMethod ? { accessMethod } : {}),
     ...(comment !== undefined ? { comment } : {}),
     owner: String(r.owner),
     acl: r.acl === null || r.acl === undefined ? null : arr(r.acl),

@@ -53,8 +53,9 @@ export function assertRestorable(view: CatalogView): void {
 /**
  * What a drop and re-create of `view` could not give back, each naming the property and the fix: the
  * view's membership of an extension, objects other than views that depend on it or its row type (DROP
- * VIEW refuses while they exist, and they are not ours to re-create), and privileges granted by a role
- * other than the owner (a GRANT run again records the owner as grantor).
+ * VIEW refuses while they exist, and they are not ours to re-create), a materialized view's table access
+ * method other than heap (CREATE is written without USING), and privileges granted by a role other than
+ * the owner (a GRANT run again records the owner as grantor).
  */
 export function restoreProblems(view: CatalogView): string[] {
   const problems: string[] = [];
@@ -65,6 +66,10 @@ export function restoreProblems(view: CatalogView): string[] {
   if (view.blockers.length)
     problems.push(
       `${view.blockers.join(', ')} depend${view.blockers.length === 1 ? 's' : ''} on it or its row type, and only views, their own parts and the views reading them are restored; drop ${view.blockers.length === 1 ? 'it' : 'them'} first and create ${view.blockers.length === 1 ? 'it' : 'them'} again afterwards`,
+    );
+  if (view.accessMethod && view.accessMethod !== 'heap')
+    problems.push(
+      `it uses table access method ${view.accessMethod}, which a restore does not write; run ALTER MATERIALIZED VIEW ${qualifiedName(view)} SET ACCESS METHOD heap first (PostgreSQL 15), or drop it and create it again after the change`,
     );
   const foreignGrantors = (acl: readonly string[] | null) =>
     (acl ?? []).map(grantorOf).filter((g): g is string => g !== undefined && g !== view.owner);

@@ -50,6 +50,7 @@ export function viewProperties(state: DatabaseState, key: string): [property: st
     ['security labels', sorted(v.securityLabels)],
     ['extended statistics', v.statistics],
     ['extension', v.extension ?? null],
+    ['access method', v.accessMethod ?? null],
   ];
 }
 
