@@ -18,7 +18,8 @@ export const AUTO_REFRESH_TRIGGERS_QUERY = `SELECT ${AUTO_REFRESH_TRIGGERS_EXIST
  * What else a view (`c`) carries, for its restore after a drop: the columns with a comment, default
  * (pg_attrdef), column-level grants (attacl) or statistics target (attstattarget: -1, or NULL from
  * PostgreSQL 17 on, is the default); triggers and rules other than _RETURN, as PostgreSQL renders them;
- * security labels (objsubid 0 is the view itself, else a column); extended statistics objects; the
+ * security labels (objsubid 0 is the view itself, else a column); extended statistics objects (their
+ * stxstattarget read through to_jsonb: PostgreSQL 12 has no such column); the
  * extension it belongs to (deptype 'e'); and `blockers`, the objects that depend on the view or its row
  * type other than its own parts and the views reading it (those are dropped and restored with it), which
  * would make DROP VIEW fail.
@@ -51,7 +52,7 @@ const VIEW_EXTRAS = `coalesce((SELECT json_agg(json_build_object('name', a.attna
                   WHERE l.objoid = c.oid AND l.classoid = 'pg_class'::regclass), '[]'::json) AS security_labels,
        coalesce((SELECT json_agg(json_build_object('schema', sn.nspname, 'name', s.stxname,
                                                    'definition', pg_get_statisticsobjdef(s.oid),
-                                                   'target', nullif(s.stxstattarget::int, -1),
+                                                   'target', nullif((to_jsonb(s) ->> 'stxstattarget')::int, -1),
                                                    'owner', pg_get_userbyid(s.stxowner),
                                                    'comment', d.description) ORDER BY sn.nspname, s.stxname)
                    FROM pg_statistic_ext s

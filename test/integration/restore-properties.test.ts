@@ -1,7 +1,7 @@
 // Views not managed by typeorm-pgview that read a view it rebuilds are dropped and restored: with every
 // property they carry, by syncViews and by a generated migration's up() and down() (issue 13, defect 2).
 // Each property is read back with plain catalog SQL, independent of the library's reader.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MaterializedView, PgView, syncViews } from '../../src';
@@ -251,6 +251,11 @@ describe('restoring a view not managed here around a rebuild', () => {
         /Cannot drop and restore view public\.rp_typed as it was: function rp_uses\(rp_typed\) depends on it or its row type.*drop it first/,
       );
       expect((await snapshot('rp_base'))!.definition).toMatch(/>= 0/);
+      // The generator refuses it the same way, and writes nothing.
+      await expect(generateAndLoad(db, dir, base(2), 'Refused', 1700000000009)).rejects.toThrow(
+        /Cannot drop and restore view public\.rp_typed as it was: function rp_uses\(rp_typed\)/,
+      );
+      expect(existsSync(path.join(dir, '1700000000009-Refused.ts'))).toBe(false);
     } finally {
       await db.query('DROP FUNCTION rp_uses(rp_typed)');
       await db.query('DROP VIEW rp_typed');
