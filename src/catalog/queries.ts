@@ -15,6 +15,62 @@ const AUTO_REFRESH_TRIGGERS_EXIST = `EXISTS (SELECT 1 FROM pg_trigger WHERE tgna
 export const AUTO_REFRESH_TRIGGERS_QUERY = `SELECT ${AUTO_REFRESH_TRIGGERS_EXIST} AS present`;
 
 /**
+ * What else a view (`c`) carries, for its restore after a drop: the columns with a comment, default
+ * (pg_attrdef), column-level grants (attacl) or statistics target (attstattarget: -1, or NULL from
+ * PostgreSQL 17 on, is the default); triggers and rules other than _RETURN, as PostgreSQL renders them;
+ * security labels (objsubid 0 is the view itself, else a column); extended statistics objects (their
+ * stxstattarget read through to_jsonb: PostgreSQL 12 has no such column); the
+ * extension it belongs to (deptype 'e'); and `blockers`, the objects that depend on the view or its row
+ * type other than its own parts and the views reading it (those are dropped and restored with it), which
+ * would make DROP VIEW fail.
+ */
+const VIEW_EXTRAS = `coalesce((SELECT json_agg(json_build_object('name', a.attname, 'comment', d.description,
+                                                   'default', pg_get_expr(ad.adbin, ad.adrelid),
+                                                   'acl', a.attacl::text[],
+                                                   'statistics', nullif(a.attstattarget::int, -1)) ORDER BY a.attnum)
+                   FROM pg_attribute a
+                   LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass
+                                             AND d.objsubid = a.attnum           -- the column's comment
+                   LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum  -- its default
+                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                    AND (d.description IS NOT NULL OR ad.oid IS NOT NULL OR a.attacl IS NOT NULL
+                         OR nullif(a.attstattarget::int, -1) IS NOT NULL)), '[]'::json) AS column_extras,
+       coalesce((SELECT json_agg(json_build_object('name', t.tgname, 'definition', pg_get_triggerdef(t.oid),
+                                                   'comment', d.description) ORDER BY t.tgname)
+                   FROM pg_trigger t
+                   LEFT JOIN pg_description d ON d.objoid = t.oid AND d.classoid = 'pg_trigger'::regclass
+                  WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), '[]'::json) AS triggers,
+       coalesce((SELECT json_agg(json_build_object('name', r.rulename, 'definition', pg_get_ruledef(r.oid),
+                                                   'comment', d.description) ORDER BY r.rulename)
+                   FROM pg_rewrite r
+                   LEFT JOIN pg_description d ON d.objoid = r.oid AND d.classoid = 'pg_rewrite'::regclass
+                  WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'), '[]'::json) AS rules,
+       coalesce((SELECT json_agg(json_build_object('provider', l.provider, 'label', l.label, 'column', a.attname)
+                                 ORDER BY l.provider, l.objsubid)
+                   FROM pg_seclabel l
+                   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = l.objsubid  -- none for the view
+                  WHERE l.objoid = c.oid AND l.classoid = 'pg_class'::regclass), '[]'::json) AS security_labels,
+       coalesce((SELECT json_agg(json_build_object('schema', sn.nspname, 'name', s.stxname,
+                                                   'definition', pg_get_statisticsobjdef(s.oid),
+                                                   'target', nullif((to_jsonb(s) ->> 'stxstattarget')::int, -1),
+                                                   'owner', pg_get_userbyid(s.stxowner),
+                                                   'comment', d.description) ORDER BY sn.nspname, s.stxname)
+                   FROM pg_statistic_ext s
+                   JOIN pg_namespace sn ON sn.oid = s.stxnamespace              -- the object's own schema
+                   LEFT JOIN pg_description d ON d.objoid = s.oid AND d.classoid = 'pg_statistic_ext'::regclass
+                  WHERE s.stxrelid = c.oid), '[]'::json) AS statistics,
+       (SELECT e.extname FROM pg_depend dep JOIN pg_extension e ON e.oid = dep.refobjid  -- the extension
+         WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'e' LIMIT 1) AS extension,
+       coalesce((SELECT array_agg(DISTINCT pg_describe_object(dep.classid, dep.objid, dep.objsubid))
+                   FROM pg_depend dep
+                   LEFT JOIN pg_rewrite rw ON dep.classid = 'pg_rewrite'::regclass AND rw.oid = dep.objid
+                   LEFT JOIN pg_class rc ON rc.oid = rw.ev_class                -- the relation owning such a rule
+                  WHERE dep.deptype = 'n'
+                    AND ((dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid)
+                         OR (dep.refclassid = 'pg_type'::regclass AND dep.refobjid = c.reltype))
+                    AND NOT (rc.relkind IS NOT NULL AND rc.relkind IN ('v', 'm'))), '{}') AS blockers`;
+
+/**
  * Every view and materialized view: PostgreSQL's rendering of its query, options (reloptions holds
  * check_option, security_barrier, security_invoker and storage parameters), tablespace, comment, populated
  * state, owner, privileges and output columns with their types.
@@ -27,13 +83,15 @@ SELECT n.nspname AS schema,
        c.relispopulated AS populated,
        coalesce(c.reloptions, '{}'::text[]) AS options,
        ts.spcname AS tablespace,                          -- NULL: the database default
+       (SELECT amname FROM pg_am WHERE oid = c.relam) AS access_method,  -- NULL for views; heap, or another
        ds.description AS comment,
        pg_get_userbyid(c.relowner) AS owner,
        c.relacl::text[] AS acl,
        coalesce((SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
                                                    'collation', a.attcollation::int) ORDER BY a.attnum)
                    FROM pg_attribute a
-                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json) AS columns
+                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::json) AS columns,
+       ${VIEW_EXTRAS}
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace          -- the view's schema
   LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace -- reltablespace 0 = default: no row
@@ -54,6 +112,9 @@ SELECT n.nspname AS schema,
        am.amname AS method,
        pg_get_indexdef(ix.indexrelid) AS definition,
        pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
+       ts.spcname AS tablespace,                          -- NULL: the database default
+       ds.description AS comment,
+       ix.indisclustered AS clustered,
        0 = ANY (ix.indkey::int2[]) AS has_expressions,
        coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
                    FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
@@ -63,6 +124,8 @@ SELECT n.nspname AS schema,
   JOIN pg_class t ON t.oid = ix.indrelid                 -- the indexed relation
   JOIN pg_namespace n ON n.oid = t.relnamespace
   JOIN pg_am am ON am.oid = i.relam                      -- access method: btree, hash, gin, ...
+  LEFT JOIN pg_tablespace ts ON ts.oid = i.reltablespace -- the index's own tablespace, if not the default
+  LEFT JOIN pg_description ds ON ds.objoid = i.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
  WHERE t.relkind = 'm' AND ${USER_SCHEMAS}`;
 
 /**

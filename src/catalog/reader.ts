@@ -15,6 +15,43 @@ export interface CatalogColumn {
   readonly collation: number;
 }
 
+/** A column of a view with something set on it besides its name and type (none of these is the default). */
+export interface CatalogColumnExtras {
+  readonly name: string;
+  readonly comment?: string;
+  /** pg_get_expr of the column's default (views only: `ALTER VIEW ... ALTER COLUMN ... SET DEFAULT`). */
+  readonly default?: string;
+  /** attacl as text items, or null for none: column-level grants. */
+  readonly acl: readonly string[] | null;
+  /** attstattarget when set (`ALTER MATERIALIZED VIEW ... ALTER COLUMN ... SET STATISTICS`). */
+  readonly statistics?: number;
+}
+
+/** A trigger or a rule (other than _RETURN) on a view, as PostgreSQL renders it. */
+export interface CatalogViewObject {
+  readonly name: string;
+  /** pg_get_triggerdef / pg_get_ruledef. */
+  readonly definition: string;
+  readonly comment?: string;
+}
+
+/** A security label of a view (`column` absent) or of one of its columns. */
+export interface CatalogSecurityLabel {
+  readonly provider: string;
+  readonly label: string;
+  readonly column?: string;
+}
+
+/** An extended statistics object (CREATE STATISTICS) on a materialized view. */
+export interface CatalogStatistics extends QualifiedName {
+  /** pg_get_statisticsobjdef. */
+  readonly definition: string;
+  /** stxstattarget when set. */
+  readonly target?: number;
+  readonly owner: string;
+  readonly comment?: string;
+}
+
 export interface CatalogView extends QualifiedName {
   readonly kind: ViewKind;
   /** pg_get_viewdef: PostgreSQL's rendering of the query. */
@@ -23,11 +60,29 @@ export interface CatalogView extends QualifiedName {
   /** reloptions, e.g. `['check_option=local', 'fillfactor=70']`. */
   readonly options: readonly string[];
   readonly tablespace?: string;
+  /** A materialized view's table access method (`heap` unless made `USING` another). */
+  readonly accessMethod?: string;
   readonly comment?: string;
   readonly owner: string;
   /** relacl as text items (`grantee=privs/grantor`), or null for default privileges. */
   readonly acl: readonly string[] | null;
   readonly columns: readonly CatalogColumn[];
+  /** Columns with a comment, default, column-level grant or statistics target, in column order. */
+  readonly columnExtras: readonly CatalogColumnExtras[];
+  /** Triggers, by name (INSTEAD OF triggers and statement triggers of views). */
+  readonly triggers: readonly CatalogViewObject[];
+  /** Rules other than _RETURN, by name. */
+  readonly rules: readonly CatalogViewObject[];
+  readonly securityLabels: readonly CatalogSecurityLabel[];
+  /** Extended statistics objects (materialized views). */
+  readonly statistics: readonly CatalogStatistics[];
+  /** The extension the view belongs to, if any. */
+  readonly extension?: string;
+  /**
+   * Objects that depend on the view or its row type and are neither its own parts nor views reading it
+   * (pg_describe_object text, e.g. `function app.f(app.v)`): DROP VIEW fails while they exist.
+   */
+  readonly blockers: readonly string[];
 }
 
 export interface CatalogIndex {
@@ -40,6 +95,11 @@ export interface CatalogIndex {
   /** pg_get_indexdef: the CREATE INDEX statement as PostgreSQL renders it. */
   readonly definition: string;
   readonly predicate?: string;
+  /** The index's own tablespace, when not the default (pg_get_indexdef leaves it out). */
+  readonly tablespace?: string;
+  readonly comment?: string;
+  /** Whether the materialized view is clustered on it (`ALTER MATERIALIZED VIEW ... CLUSTER ON`). */
+  readonly clustered: boolean;
   readonly hasExpressions: boolean;
   readonly columns: readonly string[];
 }
@@ -114,6 +174,8 @@ const arr = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 export function toCatalogView(r: Row): CatalogView {
   const tablespace = str(r.tablespace);
   const comment = str(r.comment);
+  const extension = str(r.extension);
+  const accessMethod = str(r.access_method);
   return {
     schema: String(r.schema),
     name: String(r.name),
@@ -122,6 +184,7 @@ export function toCatalogView(r: Row): CatalogView {
     populated: r.populated === true,
     options: arr(r.options),
     ...(tablespace ? { tablespace } : {}),
+    ...(accessMethod ? { accessMethod } : {}),
     ...(comment !== undefined ? { comment } : {}),
     owner: String(r.owner),
     acl: r.acl === null || r.acl === undefined ? null : arr(r.acl),
@@ -130,11 +193,54 @@ export function toCatalogView(r: Row): CatalogView {
       type: String(c.type),
       collation: Number(c.collation),
     })),
+    columnExtras: jsonArray(r.column_extras).map((c) => {
+      const comment = str(c.comment);
+      const defaultValue = str(c.default);
+      const statistics = c.statistics === null || c.statistics === undefined ? undefined : Number(c.statistics);
+      return {
+        name: String(c.name),
+        ...(comment !== undefined ? { comment } : {}),
+        ...(defaultValue !== undefined ? { default: defaultValue } : {}),
+        acl: c.acl === null || c.acl === undefined ? null : arr(c.acl),
+        ...(statistics !== undefined ? { statistics } : {}),
+      };
+    }),
+    triggers: jsonArray(r.triggers).map(toViewObject),
+    rules: jsonArray(r.rules).map(toViewObject),
+    securityLabels: jsonArray(r.security_labels).map((l) => {
+      const column = str(l.column);
+      return { provider: String(l.provider), label: String(l.label), ...(column !== undefined ? { column } : {}) };
+    }),
+    statistics: jsonArray(r.statistics).map((s) => {
+      const comment = str(s.comment);
+      const target = s.target === null || s.target === undefined ? undefined : Number(s.target);
+      return {
+        schema: String(s.schema),
+        name: String(s.name),
+        definition: String(s.definition),
+        ...(target !== undefined ? { target } : {}),
+        owner: String(s.owner),
+        ...(comment !== undefined ? { comment } : {}),
+      };
+    }),
+    ...(extension !== undefined ? { extension } : {}),
+    blockers: arr(r.blockers).sort(),
+  };
+}
+
+function toViewObject(r: Row): CatalogViewObject {
+  const comment = str(r.comment);
+  return {
+    name: String(r.name),
+    definition: String(r.definition),
+    ...(comment !== undefined ? { comment } : {}),
   };
 }
 
 function toIndex(r: Row): CatalogIndex {
   const predicate = str(r.predicate);
+  const tablespace = str(r.tablespace);
+  const comment = str(r.comment);
   return {
     schema: String(r.schema),
     view: String(r.view),
@@ -144,6 +250,9 @@ function toIndex(r: Row): CatalogIndex {
     method: String(r.method),
     definition: String(r.definition),
     ...(predicate ? { predicate } : {}),
+    ...(tablespace ? { tablespace } : {}),
+    ...(comment !== undefined ? { comment } : {}),
+    clustered: r.clustered === true,
     hasExpressions: r.has_expressions === true,
     columns: arr(r.columns),
   };

@@ -48,19 +48,34 @@ function unquoteRole(text: string): string {
   return text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1).replace(/""/g, '"') : text;
 }
 
+/** The grantor of one aclitem's text form (after the last unquoted `/`), or undefined if it has none. */
+export function grantorOf(item: string): string | undefined {
+  const eq = lastUnquoted(item, '=');
+  const rest = item.slice(eq + 1);
+  const slash = lastUnquoted(rest, '/');
+  return slash < 0 ? undefined : unquoteRole(rest.slice(slash + 1));
+}
+
 /**
  * GRANT statements that give back what `acl` granted to roles other than `owner` (the owner's own
- * privileges come with ownership). `acl` null means default privileges: nothing to grant.
+ * privileges come with ownership). `acl` null means default privileges: nothing to grant. With `column`,
+ * the acl is that column's (attacl) and the grants are column-level: `GRANT SELECT ("c") ON ...`.
  */
-export function grantStatements(relation: QualifiedName, acl: readonly string[] | null, owner: string): string[] {
+export function grantStatements(
+  relation: QualifiedName,
+  acl: readonly string[] | null,
+  owner: string,
+  column?: string,
+): string[] {
   if (!acl) return [];
+  const columns = column === undefined ? '' : ` (${quoteIdentifier(column)})`;
   const statements: string[] = [];
   for (const item of acl) {
     const parsed = parseAclItem(item);
     if (!parsed || parsed.grantee === owner) continue;
     const grantee = parsed.grantee === null ? 'PUBLIC' : quoteIdentifier(parsed.grantee);
     for (const grantOption of [false, true]) {
-      const names = parsed.privileges.filter((p) => p.grantOption === grantOption).map((p) => p.name);
+      const names = parsed.privileges.filter((p) => p.grantOption === grantOption).map((p) => `${p.name}${columns}`);
       if (names.length)
         statements.push(
           `GRANT ${names.join(', ')} ON ${qualifiedName(relation)} TO ${grantee}${grantOption ? ' WITH GRANT OPTION' : ''}`,

@@ -6,7 +6,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { readDatabaseState, type DatabaseState } from '../catalog/reader';
 import { displayName, relationKey } from '../ddl/identifiers';
 import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/registry';
-import { restoreStatements } from '../ddl/restore';
+import { assertRestorable, restoreStatements } from '../ddl/restore';
 import { dropViewSql } from '../ddl/statements';
 import { graphOf } from '../catalog/graph';
 import { PlanError, SyncError } from '../errors';
@@ -97,6 +97,10 @@ async function trial(
     leaving,
   });
   const broken = new Map(impact.views.map((v) => [relationKey(v), v.reason]));
+  // Refused before the trial runs anything: a view not managed here that could not be restored exactly.
+  for (const view of impact.views)
+    if (!managed.has(relationKey(view)) && !leaving.has(relationKey(view)))
+      assertRestorable(before.views.get(relationKey(view))!);
   for (const view of [...impact.views].reverse())
     await run(`${displayName(view)}: dropped before the table changes because ${view.reason}`, dropViewSql(view));
   // 2. TypeORM's own table changes.

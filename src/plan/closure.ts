@@ -3,6 +3,7 @@
 // declarations (rebuilt too), the others exactly as the catalog has them (captured). Pure.
 import { graphOf } from '../catalog/graph';
 import type { CatalogView, DatabaseState } from '../catalog/reader';
+import { assertRestorable } from '../ddl/restore';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { PlanError } from '../errors';
 import type { ViewDefinition } from '../metadata/definition';
@@ -67,11 +68,13 @@ export function closureOf(input: ClosureInput): Closure {
         );
       const what = `it reads ${view}, which is ${removed.has(k) ? 'dropped' : 'rebuilt'}`;
       if (d?.synchronize) rebuild.set(dependent, what);
-      else
+      else {
+        assertRestorable(state.views.get(dependent)!);
         captured.set(
           dependent,
           `${what}; ${d ? 'declared with synchronize: false' : 'not managed by typeorm-pgview'}, so it is restored exactly as it was`,
         );
+      }
       queue.push(dependent);
     }
   }

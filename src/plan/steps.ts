@@ -3,7 +3,7 @@
 import { graphOf, nameOfKey } from '../catalog/graph';
 import type { DatabaseState } from '../catalog/reader';
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
-import { accessStatements, restoreStatements } from '../ddl/restore';
+import { accessStatements, handMadeExtras, restoreStatements } from '../ddl/restore';
 import { mentionedNames } from '../ddl/sql-text';
 import { createViewSql, createViewStatements, dropViewSql } from '../ddl/statements';
 import { ViewDependencyCycleError } from '../errors';
@@ -70,9 +70,10 @@ export function dropSteps(ctx: StepContext): PlanStep[] {
   if (!order.ok) throw new ViewDependencyCycleError(order.cycle.map(nameOfKey), 'catalog');
   return [...order.order].reverse().map((k) => {
     const view = ctx.state.views.get(k)!;
+    const extras = rebuild.has(k) ? handMadeExtras(view) : [];
     const reason = removed.has(k)
       ? 'it was created by typeorm-pgview and is no longer declared'
-      : (rebuild.get(k) ?? captured.get(k))!;
+      : `${(rebuild.get(k) ?? captured.get(k))!}${extras.length ? `; not declared, so not kept: ${extras.join(', ')}` : ''}`;
     return step(ctx, 'drop', view, dropViewSql(view), reason);
   });
 }

@@ -14,6 +14,7 @@ const index = (name: string, definition: string): CatalogIndex => ({
   valid: true,
   method: 'btree',
   definition,
+  clustered: false,
   hasExpressions: false,
   columns: ['one'],
 });

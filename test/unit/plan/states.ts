@@ -24,6 +24,12 @@ export function catalogView(name: string, overrides: Partial<CatalogView> = {}):
     owner: 'me',
     acl: null,
     columns: [{ name: 'one', type: 'integer', collation: 0 }],
+    columnExtras: [],
+    triggers: [],
+    rules: [],
+    securityLabels: [],
+    statistics: [],
+    blockers: [],
     ...overrides,
   };
 }

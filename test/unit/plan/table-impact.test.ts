@@ -16,6 +16,12 @@ const view = (name: string, kind: 'view' | 'materialized' = 'view'): CatalogView
   owner: 'me',
   acl: null,
   columns: [],
+  columnExtras: [],
+  triggers: [],
+  rules: [],
+  securityLabels: [],
+  statistics: [],
+  blockers: [],
 });
 const edge = (
   v: string,
