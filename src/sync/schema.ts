@@ -4,7 +4,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { readDatabaseState, type DatabaseState } from '../catalog/reader';
 import { AUTO_REFRESH_TRIGGERS_QUERY, CURRENT_SCHEMA_QUERY, SYNC_LOCK_QUERY } from '../catalog/queries';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
-import { restoreStatements, accessStatements } from '../ddl/restore';
+import { assertRestorable, restoreStatements, accessStatements } from '../ddl/restore';
 import { createViewStatements, dropViewSql } from '../ddl/statements';
 import { isPgViewError, SyncError } from '../errors';
 import { collectViews } from '../metadata/collect';
@@ -14,6 +14,7 @@ import { leavingViews } from '../plan/closure';
 import { tableImpact, type RebuiltView, type TableImpact } from '../plan/table-impact';
 import { collidesWithViews, tableChanges } from '../plan/table-statements';
 import { registryOf } from './registry';
+import { checkRestored } from './restore-check';
 import { syncInTransaction, type SyncResult } from './sync-views';
 
 export type { RebuiltView } from '../plan/table-impact';
@@ -112,6 +113,9 @@ async function run(
     pending.length > 0 &&
     (state?.autoRefreshTriggers ??
       ((await queryRunner.query(AUTO_REFRESH_TRIGGERS_QUERY)) as { present: boolean }[])[0]?.present === true);
+  // A view not managed here comes back exactly as it was, or the change is refused before anything runs.
+  const restored = new Set(rebuilt.filter((v) => !v.managed).map(relationKey));
+  for (const key of restored) assertRestorable(state!.views.get(key)!);
   for (const view of [...rebuilt].reverse()) await queryRunner.query(dropViewSql(view));
   await ensureMetadataTable(builder, queryRunner, pending, dataSource);
   for (const q of pending) {
@@ -134,6 +138,8 @@ async function run(
         throw failure(view, error, sql);
       }
     }
+  if (restored.size > 0)
+    checkRestored('synchronizeSchema', restored, state!, await readDatabaseState(queryRunner, registryOf(dataSource)));
   const views = await syncInTransaction(dataSource, queryRunner, definitions, {
     dropUndeclared: options.dropUndeclared ?? true,
     autoRefreshTriggers: options.autoRefreshTriggers ?? (triggersBefore || undefined),

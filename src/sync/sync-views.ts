@@ -10,7 +10,7 @@ import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
 import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { planAutoRefreshTriggers, type TriggerChanges } from '../refresh/auto/triggers';
-import { SHAPE_PROPERTIES, viewDifferences } from '../migrations/state-diff';
+import { checkRestored } from './restore-check';
 import { planSync, viewsToProbe, type PlanStep } from '../plan/plan';
 import { runProbes } from './probe';
 import { registryEntries, registryOf } from './registry';
@@ -98,29 +98,6 @@ function explain(step: PlanStep, index: number, error: unknown): SyncError {
   );
 }
 
-/**
- * The views restored as they were (not managed here: restore steps, no create) must come back with every
- * property (viewProperties), except the query rendering and column types, which follow the views they read.
- * Otherwise the sync fails and its transaction is rolled back, rather than lose a trigger or a grant.
- */
-function checkRestored(steps: readonly PlanStep[], before: DatabaseState, after: DatabaseState): void {
-  const created = new Set(steps.filter((s) => s.action === 'create').map((s) => relationKey(s.view)));
-  const restored = new Set(
-    steps.filter((s) => s.action === 'restore' && !created.has(relationKey(s.view))).map((s) => relationKey(s.view)),
-  );
-  const lost = [...restored].flatMap((k) =>
-    !before.views.has(k)
-      ? []
-      : after.views.has(k)
-        ? viewDifferences(before, after, k, SHAPE_PROPERTIES)
-        : [`${displayName(before.views.get(k)!)} is missing`],
-  );
-  if (lost.length)
-    throw new SyncError(
-      `syncViews would not restore the views it does not manage exactly: ${lost.join('; ')}. Nothing was changed: the transaction was rolled back. Please report this as a typeorm-pgview bug.`,
-    );
-}
-
 const STEPS_SAVEPOINT = 'typeorm_pgview_steps';
 
 /**
@@ -203,7 +180,9 @@ export async function syncInTransaction(
   if (plan.steps.length > 0) {
     const before = state;
     state = await readDatabaseState(db, registry, { registryExists: state.registryExists });
-    checkRestored(plan.steps, before, state);
+    const created = new Set(plan.steps.filter((s) => s.action === 'create').map((s) => relationKey(s.view)));
+    const restored = plan.steps.filter((s) => s.action === 'restore' && !created.has(relationKey(s.view)));
+    checkRestored('syncViews', new Set(restored.map((s) => relationKey(s.view))), before, state);
   }
   const entries = registryEntries(definitions, state);
   const writes = [

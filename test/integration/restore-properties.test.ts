@@ -4,7 +4,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MaterializedView, PgView, syncViews } from '../../src';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { MaterializedView, PgView, synchronizeSchema, syncViews } from '../../src';
 import { withAdminClient, useTestDatabase } from '../support/database';
 import { generateAndLoad } from '../fixtures/migrations/load';
 
@@ -149,7 +150,8 @@ const PROPERTIES: [property: string, kind: 'view' | 'materialized', setup: strin
   ],
 ];
 
-describe('restoring a view not managed here around a rebuild', () => {
+// The roles are cluster-wide: dropped after every test of the file, before its database goes.
+describe('hand-made views', () => {
   afterAll(async () => {
     await db.query(`DROP OWNED BY ${owner}, ${reader}, ${granter}`);
     await withAdminClient(async (c) => {
@@ -157,135 +159,197 @@ describe('restoring a view not managed here around a rebuild', () => {
     });
   });
 
-  it.each(PROPERTIES.map((p, i) => [...p, i] as const))(
-    'keeps its %s through syncViews (rebuild and back)',
-    async (_property, kind, setup, i) => {
-      const name = `rp_p${i}`;
-      const bare = `rp_bare${i}`;
-      const unpopulated = setup.length === 0 && kind === 'materialized';
-      // A check option needs an automatically updatable view: one reading the plain view.
-      const from = setup.some((s) => s.includes('check_option')) ? 'rp_base_v' : 'rp_base';
-      const create = (n: string) =>
-        kind === 'view'
-          ? `CREATE VIEW ${n} AS SELECT id, x, note FROM ${from}`
-          : `CREATE MATERIALIZED VIEW ${n} AS SELECT id, x, note FROM rp_base${unpopulated ? ' WITH NO DATA' : ''}`;
-      await db.query(create(name));
-      await db.query(create(bare).replace(' WITH NO DATA', ''));
-      for (const sql of setup) await db.query(sql.replace(/\$v/g, name).replace(/\$i/g, `${name}_idx`));
-      const before = await snapshot(name);
-      // The property is there to lose: the view differs from one without it.
-      const { definition: _a, ...withProperty } = before!;
-      const { definition: _b, ...without } = (await snapshot(bare))!;
-      expect(withProperty).not.toEqual(without);
+  describe('restoring a view not managed here around a rebuild', () => {
+    it.each(PROPERTIES.map((p, i) => [...p, i] as const))(
+      'keeps its %s through syncViews (rebuild and back)',
+      async (_property, kind, setup, i) => {
+        const name = `rp_p${i}`;
+        const bare = `rp_bare${i}`;
+        const unpopulated = setup.length === 0 && kind === 'materialized';
+        // A check option needs an automatically updatable view: one reading the plain view.
+        const from = setup.some((s) => s.includes('check_option')) ? 'rp_base_v' : 'rp_base';
+        const create = (n: string) =>
+          kind === 'view'
+            ? `CREATE VIEW ${n} AS SELECT id, x, note FROM ${from}`
+            : `CREATE MATERIALIZED VIEW ${n} AS SELECT id, x, note FROM rp_base${unpopulated ? ' WITH NO DATA' : ''}`;
+        await db.query(create(name));
+        await db.query(create(bare).replace(' WITH NO DATA', ''));
+        for (const sql of setup) await db.query(sql.replace(/\$v/g, name).replace(/\$i/g, `${name}_idx`));
+        const before = await snapshot(name);
+        // The property is there to lose: the view differs from one without it.
+        const { definition: _a, ...withProperty } = before!;
+        const { definition: _b, ...without } = (await snapshot(bare))!;
+        expect(withProperty).not.toEqual(without);
 
-      const rebuilt = await sync(2);
-      expect(rebuilt.steps.filter((s) => s.view.name === name).map((s) => s.action)).toEqual(
-        expect.arrayContaining(['drop', 'restore']),
+        const rebuilt = await sync(2);
+        expect(rebuilt.steps.filter((s) => s.view.name === name).map((s) => s.action)).toEqual(
+          expect.arrayContaining(['drop', 'restore']),
+        );
+        expect(await snapshot(name)).toEqual({ ...before, definition: expect.any(String) });
+        await sync(1);
+        expect(await snapshot(name)).toEqual(before);
+        await db.query(`DROP ${kind === 'view' ? 'VIEW' : 'MATERIALIZED VIEW'} ${name}, ${bare}`);
+      },
+    );
+
+    it('restores a view carrying every property at once, exactly, by syncViews and by a migration up() and down()', async () => {
+      await db.query('CREATE VIEW rp_all AS SELECT id, x, note FROM rp_base');
+      await db.query('CREATE MATERIALIZED VIEW rp_all_mv AS SELECT id, x, note FROM rp_base');
+      for (const [, kind, setup] of PROPERTIES) {
+        if (kind === 'view' && setup.some((s) => /check_option|security_barrier = false/.test(s))) continue;
+        const name = kind === 'view' ? 'rp_all' : 'rp_all_mv';
+        for (const sql of setup) await db.query(sql.replace(/\$v/g, name).replace(/\$i/g, `${name}_idx`));
+      }
+      // A second view with the options the first cannot combine with its trigger.
+      await db.query(
+        'CREATE VIEW rp_all_checked WITH (check_option = local, security_barrier = false) AS SELECT id, x FROM rp_base_v',
       );
-      expect(await snapshot(name)).toEqual({ ...before, definition: expect.any(String) });
+      const names = ['rp_all', 'rp_all_mv', 'rp_all_checked'];
+      const all = async () => Promise.all(names.map(snapshot));
+      const before = await all();
+      expect(before[0]!.triggers).toHaveLength(2);
+      expect(before[1]!.statistics).toHaveLength(1);
+
+      await sync(2);
+      expect(await all()).toEqual(before.map((s) => ({ ...s, definition: expect.any(String) })));
       await sync(1);
-      expect(await snapshot(name)).toEqual(before);
-      await db.query(`DROP ${kind === 'view' ? 'VIEW' : 'MATERIALIZED VIEW'} ${name}, ${bare}`);
-    },
-  );
+      expect(await all()).toEqual(before);
 
-  it('restores a view carrying every property at once, exactly, by syncViews and by a migration up() and down()', async () => {
-    await db.query('CREATE VIEW rp_all AS SELECT id, x, note FROM rp_base');
-    await db.query('CREATE MATERIALIZED VIEW rp_all_mv AS SELECT id, x, note FROM rp_base');
-    for (const [, kind, setup] of PROPERTIES) {
-      if (kind === 'view' && setup.some((s) => /check_option|security_barrier = false/.test(s))) continue;
-      const name = kind === 'view' ? 'rp_all' : 'rp_all_mv';
-      for (const sql of setup) await db.query(sql.replace(/\$v/g, name).replace(/\$i/g, `${name}_idx`));
-    }
-    // A second view with the options the first cannot combine with its trigger.
-    await db.query(
-      'CREATE VIEW rp_all_checked WITH (check_option = local, security_barrier = false) AS SELECT id, x FROM rp_base_v',
-    );
-    const names = ['rp_all', 'rp_all_mv', 'rp_all_checked'];
-    const all = async () => Promise.all(names.map(snapshot));
-    const before = await all();
-    expect(before[0]!.triggers).toHaveLength(2);
-    expect(before[1]!.statistics).toHaveLength(1);
+      const migration = await generateAndLoad(db, dir, base(2), 'RebuildBase', 1700000000000);
+      expect(migration).toBeDefined();
+      // What the file says is what it does: the trigger is among the statements restoring the view.
+      const source = readFileSync(path.join(dir, '1700000000000-RebuildBase.ts'), 'utf8');
+      // (a statement belongs to the comment above it: no other comment line in between)
+      expect(source).toMatch(
+        /\/\/ public\.rp_all: restored as it was [^\n]*\n(?:(?!\s*\/\/)[^\n]*\n)*?\s*await queryRunner\.query\(`CREATE TRIGGER rp_ins INSTEAD OF INSERT ON public\.rp_all/,
+      );
+      const ds = await db.connect({ entities: base(2), migrations: [migration!] });
+      await ds.runMigrations();
+      expect(await all()).toEqual(before.map((s) => ({ ...s, definition: expect.any(String) })));
+      await ds.undoLastMigration();
+      expect(await all()).toEqual(before);
+      for (const n of names) await db.query(`DROP ${n === 'rp_all_mv' ? 'MATERIALIZED VIEW' : 'VIEW'} ${n}`);
+    });
 
-    await sync(2);
-    expect(await all()).toEqual(before.map((s) => ({ ...s, definition: expect.any(String) })));
-    await sync(1);
-    expect(await all()).toEqual(before);
+    it("does not keep what was added by hand to a managed view, and says so in the plan's drop step", async () => {
+      await db.query("COMMENT ON COLUMN rp_base_v.x IS 'by hand'");
+      await db.query(
+        'CREATE TRIGGER rp_on_managed INSTEAD OF DELETE ON rp_base_v FOR EACH ROW EXECUTE FUNCTION rp_noop()',
+      );
+      const dry = await syncViews(await db.connect({ entities: base(2) }), { dryRun: true });
+      const drop = dry.steps.find((s) => s.action === 'drop' && s.view.name === 'rp_base_v');
+      expect(drop?.reason).toMatch(/; not declared, so not kept: trigger rp_on_managed, comment of column x$/);
+      await sync(2);
+      const after = (await snapshot('rp_base_v'))!;
+      expect(after.triggers).toBeNull();
+      expect((after.columns as { comment: string | null }[]).map((c) => c.comment)).toEqual([null, null, null]);
+      await sync(1);
+    });
 
-    const migration = await generateAndLoad(db, dir, base(2), 'RebuildBase', 1700000000000);
-    expect(migration).toBeDefined();
-    // What the file says is what it does: the trigger is among the statements restoring the view.
-    const source = readFileSync(path.join(dir, '1700000000000-RebuildBase.ts'), 'utf8');
-    // (a statement belongs to the comment above it: no other comment line in between)
-    expect(source).toMatch(
-      /\/\/ public\.rp_all: restored as it was [^\n]*\n(?:(?!\s*\/\/)[^\n]*\n)*?\s*await queryRunner\.query\(`CREATE TRIGGER rp_ins INSTEAD OF INSERT ON public\.rp_all/,
-    );
-    const ds = await db.connect({ entities: base(2), migrations: [migration!] });
-    await ds.runMigrations();
-    expect(await all()).toEqual(before.map((s) => ({ ...s, definition: expect.any(String) })));
-    await ds.undoLastMigration();
-    expect(await all()).toEqual(before);
-    for (const n of names) await db.query(`DROP ${n === 'rp_all_mv' ? 'MATERIALIZED VIEW' : 'VIEW'} ${n}`);
+    it('refuses, before anything runs, a view whose row type a function uses', async () => {
+      await db.query('CREATE VIEW rp_typed AS SELECT id, x FROM rp_base');
+      await db.query('CREATE FUNCTION rp_uses(r rp_typed) RETURNS int LANGUAGE sql AS $$ SELECT r.x $$');
+      try {
+        await expect(sync(2)).rejects.toThrow(
+          /Cannot drop and restore view public\.rp_typed as it was: function rp_uses\(rp_typed\) depends on it or its row type.*drop it first/,
+        );
+        expect((await snapshot('rp_base'))!.definition).toMatch(/>= 0/);
+        // The generator refuses it the same way, and writes nothing.
+        await expect(generateAndLoad(db, dir, base(2), 'Refused', 1700000000009)).rejects.toThrow(
+          /Cannot drop and restore view public\.rp_typed as it was: function rp_uses\(rp_typed\)/,
+        );
+        expect(existsSync(path.join(dir, '1700000000009-Refused.ts'))).toBe(false);
+      } finally {
+        await db.query('DROP FUNCTION rp_uses(rp_typed)');
+        await db.query('DROP VIEW rp_typed');
+      }
+    });
+
+    it('refuses a view that belongs to an extension, naming it and the fix', async () => {
+      await db.query('CREATE VIEW rp_member AS SELECT id FROM rp_base');
+      await db.query('ALTER EXTENSION plpgsql ADD VIEW rp_member');
+      try {
+        await expect(sync(2)).rejects.toThrow(
+          /view public\.rp_member as it was: it belongs to extension plpgsql.*ALTER EXTENSION "plpgsql" DROP VIEW "public"\."rp_member"/,
+        );
+      } finally {
+        await db.query('ALTER EXTENSION plpgsql DROP VIEW rp_member');
+        await db.query('DROP VIEW rp_member');
+      }
+    });
+
+    it('refuses privileges granted by a role other than the owner, naming the grantor', async () => {
+      await db.query('CREATE VIEW rp_granted AS SELECT id, x FROM rp_base');
+      await db.query(`GRANT SELECT ON rp_granted TO ${granter} WITH GRANT OPTION`);
+      // One query, so that SET ROLE and the grant share a connection of the pool.
+      await db.query(`SET ROLE ${granter}; GRANT SELECT ON rp_granted TO ${reader}; RESET ROLE`);
+      try {
+        await expect(sync(2)).rejects.toThrow(
+          new RegExp(`public\\.rp_granted .*granted by ${granter}, not by its owner`),
+        );
+      } finally {
+        await db.query('DROP VIEW rp_granted');
+      }
+    });
   });
 
-  it("does not keep what was added by hand to a managed view, and says so in the plan's drop step", async () => {
-    await db.query("COMMENT ON COLUMN rp_base_v.x IS 'by hand'");
-    await db.query(
-      'CREATE TRIGGER rp_on_managed INSTEAD OF DELETE ON rp_base_v FOR EACH ROW EXECUTE FUNCTION rp_noop()',
-    );
-    const dry = await syncViews(await db.connect({ entities: base(2) }), { dryRun: true });
-    const drop = dry.steps.find((s) => s.action === 'drop' && s.view.name === 'rp_base_v');
-    expect(drop?.reason).toMatch(/; not declared, so not kept: trigger rp_on_managed, comment of column x$/);
-    await sync(2);
-    const after = (await snapshot('rp_base_v'))!;
-    expect(after.triggers).toBeNull();
-    expect((after.columns as { comment: string | null }[]).map((c) => c.comment)).toEqual([null, null, null]);
-    await sync(1);
-  });
-
-  it('refuses, before anything runs, a view whose row type a function uses', async () => {
-    await db.query('CREATE VIEW rp_typed AS SELECT id, x FROM rp_base');
-    await db.query('CREATE FUNCTION rp_uses(r rp_typed) RETURNS int LANGUAGE sql AS $$ SELECT r.x $$');
-    try {
-      await expect(sync(2)).rejects.toThrow(
-        /Cannot drop and restore view public\.rp_typed as it was: function rp_uses\(rp_typed\) depends on it or its row type.*drop it first/,
-      );
-      expect((await snapshot('rp_base'))!.definition).toMatch(/>= 0/);
-      // The generator refuses it the same way, and writes nothing.
-      await expect(generateAndLoad(db, dir, base(2), 'Refused', 1700000000009)).rejects.toThrow(
-        /Cannot drop and restore view public\.rp_typed as it was: function rp_uses\(rp_typed\)/,
-      );
-      expect(existsSync(path.join(dir, '1700000000009-Refused.ts'))).toBe(false);
-    } finally {
-      await db.query('DROP FUNCTION rp_uses(rp_typed)');
-      await db.query('DROP VIEW rp_typed');
+  describe('restoring a view not managed here around a table change (synchronizeSchema)', () => {
+    /** A TypeORM table whose column `x` TypeORM retypes from int to bigint (v2) and back (v1). */
+    function table(version: 1 | 2): Function {
+      const t = class RpTable {};
+      Entity({ name: 'rp_t' })(t);
+      PrimaryColumn('int')(t.prototype, 'id');
+      Column(version === 1 ? 'int' : 'bigint')(t.prototype, 'x');
+      Column('text', { nullable: true })(t.prototype, 'note');
+      return t;
     }
-  });
+    const schemaSync = async (version: 1 | 2) => synchronizeSchema(await db.connect({ entities: [table(version)] }));
 
-  it('refuses a view that belongs to an extension, naming it and the fix', async () => {
-    await db.query('CREATE VIEW rp_member AS SELECT id FROM rp_base');
-    await db.query('ALTER EXTENSION plpgsql ADD VIEW rp_member');
-    try {
-      await expect(sync(2)).rejects.toThrow(
-        /view public\.rp_member as it was: it belongs to extension plpgsql.*ALTER EXTENSION "plpgsql" DROP VIEW "public"\."rp_member"/,
-      );
-    } finally {
-      await db.query('ALTER EXTENSION plpgsql DROP VIEW rp_member');
-      await db.query('DROP VIEW rp_member');
-    }
-  });
+    it('gives back every property of the views reading a retyped column, and the check after it holds', async () => {
+      await schemaSync(1);
+      await db.query('CREATE VIEW rs_all AS SELECT id, x, note FROM rp_t');
+      await db.query('CREATE MATERIALIZED VIEW rs_all_mv AS SELECT id, x, note FROM rp_t');
+      for (const [, kind, setup] of PROPERTIES) {
+        if (kind === 'view' && setup.some((s) => /check_option|security_barrier = false/.test(s))) continue;
+        const name = kind === 'view' ? 'rs_all' : 'rs_all_mv';
+        for (const sql of setup) await db.query(sql.replace(/\$v/g, name).replace(/\$i/g, `${name}_idx`));
+      }
+      const names = ['rs_all', 'rs_all_mv'];
+      const all = async () => Promise.all(names.map(snapshot));
+      const before = await all();
+      expect(before[0]!.triggers).toHaveLength(2);
+      // Everything but the column types (they follow the table) comes back.
+      const retyped = (s: Record<string, unknown>, type: string) => ({
+        ...s,
+        definition: expect.any(String),
+        columns: (s.columns as { name: string; type: string }[]).map((c) => (c.name === 'x' ? { ...c, type } : c)),
+      });
 
-  it('refuses privileges granted by a role other than the owner, naming the grantor', async () => {
-    await db.query('CREATE VIEW rp_granted AS SELECT id, x FROM rp_base');
-    await db.query(`GRANT SELECT ON rp_granted TO ${granter} WITH GRANT OPTION`);
-    // One query, so that SET ROLE and the grant share a connection of the pool.
-    await db.query(`SET ROLE ${granter}; GRANT SELECT ON rp_granted TO ${reader}; RESET ROLE`);
-    try {
-      await expect(sync(2)).rejects.toThrow(
-        new RegExp(`public\\.rp_granted .*granted by ${granter}, not by its owner`),
-      );
-    } finally {
-      await db.query('DROP VIEW rp_granted');
-    }
+      const result = await schemaSync(2);
+      expect(result.rebuiltViews.map((v) => v.name).sort()).toEqual(names);
+      expect(await all()).toEqual(before.map((s) => retyped(s!, 'bigint')));
+      await schemaSync(1);
+      expect(await all()).toEqual(before);
+      await db.query('DROP VIEW rs_all');
+      await db.query('DROP MATERIALIZED VIEW rs_all_mv');
+    });
+
+    it('refuses, before TypeORM changes anything, a view it could not restore', async () => {
+      await schemaSync(1);
+      await db.query('CREATE VIEW rs_typed AS SELECT id, x FROM rp_t');
+      await db.query('CREATE FUNCTION rs_uses(r rs_typed) RETURNS int LANGUAGE sql AS $$ SELECT r.x $$');
+      try {
+        await expect(schemaSync(2)).rejects.toThrow(
+          /Cannot drop and restore view public\.rs_typed as it was: function rs_uses\(rs_typed\) depends on it/,
+        );
+        const [column] = await db.query<{ type: string }>(
+          "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'rp_t'::regclass AND attname = 'x'",
+        );
+        expect(column!.type).toBe('integer');
+      } finally {
+        await db.query('DROP FUNCTION rs_uses(rs_typed)');
+        await db.query('DROP VIEW rs_typed');
+      }
+    });
   });
 });
