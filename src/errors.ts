@@ -28,10 +28,12 @@ export type CycleOrigin = 'declarations' | 'catalog';
  * `origin` says where the cycle is, and so what to change.
  */
 export class ViewDependencyCycleError extends PgViewError {
+  /** The views of the cycle, `schema.name`, each reading the next (the last reads the first). */
   readonly cycle: readonly string[];
 
   constructor(
     cycle: readonly { readonly schema: string; readonly name: string }[],
+    /** Where the cycle is: in the declarations (`dependsOn` and the SQL), or in the database's catalog. */
     readonly origin: CycleOrigin = 'declarations',
   ) {
     const names = cycle.map((v) => `${v.schema}.${v.name}`);
@@ -60,6 +62,7 @@ export class PlanError extends PgViewError {}
 export class SyncError extends PgViewError {
   constructor(
     message: string,
+    /** The SQL statement PostgreSQL rejected, when there is one. */
     readonly statement?: string,
     options?: { cause?: unknown },
   ) {

@@ -2,6 +2,7 @@
 export { PgView, MaterializedView } from './decorators/view';
 export type {
   PgViewOptions,
+  PlainViewOptions,
   MaterializedViewOptions,
   MaterializedViewIndexOptions,
   AutoRefreshOptions,
@@ -54,6 +55,7 @@ export { getAllViews, getViewDefinition } from './catalog/views-api';
 export type { ViewInfo, GetAllViewsOptions } from './catalog/views-api';
 export { getViewDependencies, getDependentViews, getDependencyOrder } from './catalog/dependencies';
 export type { ViewDependency, DependentView, DependencyOptions, RelationRef } from './catalog/dependencies';
+export type { RelationKind } from './catalog/reader';
 export { getDependencyDiagram } from './catalog/mermaid';
 export { synchronizeSchema } from './sync/schema';
 export type { SchemaSyncOptions, SchemaSyncResult, RebuiltView } from './sync/schema';
@@ -70,6 +72,7 @@ export type {
 export type {
   AutoRefreshEvent,
   AutoRefreshEvents,
+  AutoRefreshListener,
   AutoRefreshSourceEvent,
   AutoRefreshStopEvent,
   AutoRefreshWarning,

@@ -11,6 +11,7 @@ export type { RelationRef } from './relations';
 
 /** A relation a view reads. */
 export interface ViewDependency extends QualifiedName {
+  /** What the relation is: table, view, materialized view, ... */
   readonly kind: RelationKind;
   /** The columns of it that the reading view uses (for a recursive walk: the view one step nearer). */
   readonly columns: readonly string[];
@@ -20,11 +21,13 @@ export interface ViewDependency extends QualifiedName {
 
 /** A view or materialized view that reads a relation. */
 export interface DependentView extends QualifiedName {
+  /** A view or a materialized view. */
   readonly kind: 'view' | 'materialized';
   /** 1 for views that read the relation directly, 2 for views reading those, ... */
   readonly depth: number;
 }
 
+/** Options of getViewDependencies and getDependentViews. */
 export interface DependencyOptions {
   /** Follow the graph to the end instead of one step. */
   recursive?: boolean;
@@ -112,7 +115,7 @@ export async function getDependentViews(
 export async function getDependencyOrder(
   target: Target,
   views?: readonly RelationRef[],
-): Promise<(QualifiedName & { kind: 'view' | 'materialized' })[]> {
+): Promise<(QualifiedName & Pick<DependentView, 'kind'>)[]> {
   return withQueryRunner(target, async (queryRunner) => {
     const relations = await readRelations(queryRunner);
     const chosen = views

@@ -104,6 +104,7 @@ export interface CatalogIndex {
   readonly columns: readonly string[];
 }
 
+/** What a relation is, as the dependency API reports it. */
 export type RelationKind = 'table' | 'partitioned table' | 'foreign table' | 'view' | 'materialized';
 
 export interface DependencyEdge {

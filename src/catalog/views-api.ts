@@ -7,11 +7,13 @@ import { nameOf, readRelations, type RelationRef } from './relations';
 
 /** A view or materialized view of the database. */
 export interface ViewInfo extends QualifiedName {
+  /** A view or a materialized view. */
   readonly kind: 'view' | 'materialized';
   /** Materialized views only: whether it holds data (false after WITH NO DATA until refreshed). */
   readonly populated?: boolean;
 }
 
+/** Options of getAllViews. */
 export interface GetAllViewsOptions {
   /** Only views in this schema (exact name, not folded). Default: all user schemas. */
   schema?: string;

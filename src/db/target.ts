@@ -3,6 +3,11 @@
 import { releaseSql, rollbackToSql, savepointSql } from '../ddl/transaction';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
+/**
+ * Where a call runs: a DataSource (a connection of its own, in a transaction of its own), an EntityManager
+ * (inside `dataSource.transaction(...)` the call joins that transaction) or a QueryRunner (e.g. a
+ * migration's; its transaction is used when one is open).
+ */
 export type Target = DataSource | EntityManager | QueryRunner;
 
 function isQueryRunner(target: Target): target is QueryRunner {

@@ -3,7 +3,9 @@
 
 /** A relation name with schema and name kept apart, exactly as PostgreSQL stores them (no quoting). */
 export interface QualifiedName {
+  /** The schema, exactly as PostgreSQL stores it (not folded). */
   readonly schema: string;
+  /** The relation's name, exactly as PostgreSQL stores it (not folded). */
   readonly name: string;
 }
 

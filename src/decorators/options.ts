@@ -49,12 +49,17 @@ export type PgViewOptions = PlainViewOptions &
     | {
         /** `CREATE RECURSIVE VIEW`: the query refers to the view itself; needs `columns`. Default: `false`. */
         recursive: true;
+        /** The view's column names, which a recursive view must give. */
         columns: readonly [string, ...string[]];
       }
-    | { recursive?: false }
+    | {
+        /** Not recursive (the default). */
+        recursive?: false;
+      }
   );
 
-interface PlainViewOptions extends CommonViewOptions {
+/** The options of a plain view other than `recursive` and `columns` (see PgViewOptions). */
+export interface PlainViewOptions extends CommonViewOptions {
   /** `WITH LOCAL | CASCADED CHECK OPTION` for auto-updatable views. Default: none. */
   checkOption?: 'local' | 'cascaded';
   /** `security_barrier` view option (row-level security helper views). Default: `false`. */

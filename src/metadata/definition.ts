@@ -6,21 +6,32 @@ import { ViewDeclarationError } from '../errors';
 import type { MaterializedViewIndexOptions } from '../decorators/options';
 import { VIEW_OPTIONS, type ViewOptionValues } from '../options/view-options';
 
+/** `'view'` (CREATE VIEW) or `'materialized'` (CREATE MATERIALIZED VIEW). */
 export type ViewKind = 'view' | 'materialized';
 
+/** A resolved index of a materialized view. */
 export interface IndexDefinition {
+  /** The index name (declared, or derived from the view and columns as PostgreSQL would). */
   readonly name: string;
+  /** Indexed columns or expressions, in order. */
   readonly columns: readonly string[];
+  /** A UNIQUE index (what REFRESH ... CONCURRENTLY needs). */
   readonly unique: boolean;
+  /** The partial-index predicate (`WHERE ...`), if any. */
   readonly where?: string;
+  /** The access method (`btree` unless declared). */
   readonly using: string;
 }
 
+/** A materialized view's resolved `autoRefresh` option. */
 export interface AutoRefreshDefinition {
   /** Relations whose changes trigger a refresh; empty means "everything it reads, from the catalog". */
   readonly on: readonly QualifiedName[];
+  /** How it is refreshed: concurrently, plainly, or concurrently when it has a usable unique index. */
   readonly concurrently: boolean | 'auto';
+  /** Quiet time after the last change before the refresh runs, in milliseconds. */
   readonly debounceMs: number;
+  /** The longest a change waits for its refresh while changes keep coming, in milliseconds. */
   readonly maxWaitMs: number;
 }
 
@@ -30,17 +41,23 @@ export interface AutoRefreshDefinition {
  * src/options/view-options.ts; an option that does not apply to the kind has its default.
  */
 export interface ViewDefinition extends QualifiedName, ViewOptionValues {
+  /** A view or a materialized view. */
   readonly kind: ViewKind;
   /** The query text, trimmed, without a trailing semicolon. */
   readonly sql: string;
+  /** The declared column list (`CREATE VIEW v (a, b)`), if any. */
   readonly columns?: readonly string[];
+  /** Relations it reads that its SQL does not show (created first). */
   readonly dependsOn: readonly QualifiedName[];
+  /** Whether sync, migrations and the generator manage it (false: declared for TypeORM only). */
   readonly synchronize: boolean;
-  // plain views
+  /** `CREATE RECURSIVE VIEW` (plain views). */
   readonly recursive: boolean;
-  // materialized views
+  /** Populated when created (materialized views; `WITH NO DATA` when false). */
   readonly withData: boolean;
+  /** Its indexes (materialized views). */
   readonly indexes: readonly IndexDefinition[];
+  /** Auto-refresh, when declared (materialized views). */
   readonly autoRefresh?: AutoRefreshDefinition;
   /** Where it was declared, for messages: `class UserStats`, or `definition public.user_stats`. */
   readonly source: string;
@@ -54,22 +71,37 @@ export interface ViewDefinition extends QualifiedName, ViewOptionValues {
  * class. `kind` defaults to `'view'`; materialized-only fields require `kind: 'materialized'`.
  */
 export interface ViewDefinitionInput {
+  /** `'view'` (default) or `'materialized'`. */
   kind?: ViewKind;
+  /** The view's name. */
   name: string;
+  /** Its schema (default: the DataSource's schema, else `public`). */
   schema?: string;
   /** The query as SQL text. */
   expression: string;
+  /** An explicit column list. */
   columns?: readonly string[];
+  /** Relations it reads that its SQL does not show: `'name'`, `'schema.name'` or `{ schema, name }`. */
   dependsOn?: readonly (string | QualifiedName)[];
+  /** `COMMENT ON` the view. */
   comment?: string;
+  /** Whether sync manages it (default true). */
   synchronize?: boolean;
+  /** `CREATE RECURSIVE VIEW` (plain views; needs `columns`). */
   recursive?: boolean;
+  /** `WITH LOCAL | CASCADED CHECK OPTION` (plain views). */
   checkOption?: 'local' | 'cascaded';
+  /** The `security_barrier` option (plain views). */
   securityBarrier?: boolean;
+  /** The `security_invoker` option (plain views, PostgreSQL 15+). */
   securityInvoker?: boolean;
+  /** Populate when created (materialized views; default true). */
   withData?: boolean;
+  /** Indexes (materialized views). */
   indexes?: readonly MaterializedViewIndexOptions[];
+  /** The tablespace (materialized views). */
   tablespace?: string;
+  /** Storage parameters, `WITH (...)` (materialized views), e.g. `{ fillfactor: 70 }`. */
   storageParameters?: Readonly<Record<string, string | number | boolean>>;
 }
 

@@ -22,8 +22,11 @@ import { stateDifferences } from './state-diff';
 import { migrationClassName, migrationFileName, migrationSource, type MigrationStatement } from './writer';
 
 /** The statements of a migration that brings the database to the declarations, both ways. */
+/** The statements of a migration, in order. */
 export interface GeneratedStatements {
+  /** What brings the database to the declarations. */
   readonly up: readonly MigrationStatement[];
+  /** What takes it back exactly (checked by the trial run). */
   readonly down: readonly MigrationStatement[];
 }
 
@@ -215,8 +218,11 @@ export async function generateMigrationStatements(
 
 /** A generated migration: its class name, TypeORM-style file name and source text. */
 export interface GeneratedMigration extends GeneratedStatements {
+  /** The migration class name: the name and the timestamp, e.g. `AddStats1730000000000`. */
   readonly className: string;
+  /** TypeORM's file name for it: `<timestamp>-<name>.ts`. */
   readonly fileName: string;
+  /** The file's TypeScript source. */
   readonly source: string;
 }
 

@@ -3,7 +3,9 @@
 
 /** One statement of a generated migration, and the comment line that explains it. */
 export interface MigrationStatement {
+  /** The SQL, as `queryRunner.query` runs it. */
   readonly sql: string;
+  /** Its `$1`, `$2`, ... parameters (TypeORM's own statements may have them). */
   readonly parameters?: readonly unknown[];
   /** Written as a `//` line above the statement when it differs from the previous statement's. */
   readonly comment?: string;

@@ -167,10 +167,32 @@ export const VIEW_OPTIONS = [
 
 type Described = (typeof VIEW_OPTIONS)[number];
 
-/** The resolved value of every described option, as the definition holds it. */
-export type ViewOptionValues = {
+/**
+ * The resolved value of every described option, as a ViewDefinition holds it. An option that does not apply
+ * to the view's kind has its default.
+ */
+export interface ViewOptionValues {
+  /** `WITH [LOCAL | CASCADED] CHECK OPTION` (plain views); undefined: none. */
+  readonly checkOption: 'local' | 'cascaded' | undefined;
+  /** The `security_barrier` reloption (plain views). */
+  readonly securityBarrier: boolean;
+  /** The `security_invoker` reloption (plain views, PostgreSQL 15+). */
+  readonly securityInvoker: boolean;
+  /** Storage parameters (`WITH (...)`, materialized views), each value as PostgreSQL stores it (text). */
+  readonly storageParameters: Readonly<Record<string, string>>;
+  /** The tablespace (materialized views); undefined: the database's default. */
+  readonly tablespace: string | undefined;
+  /** `COMMENT ON`; undefined: none. */
+  readonly comment: string | undefined;
+}
+
+/** What the descriptors give: ViewOptionValues must be exactly this (a new descriptor needs its line above). */
+type DescribedValues = {
   readonly [O in Described as O['name']]: O extends ViewOption<string, infer V> ? V : never;
 };
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const valuesMatchDescriptors: Same<ViewOptionValues, DescribedValues> = true;
+void valuesMatchDescriptors;
 
 /** The descriptors that apply to a kind of view. */
 export function optionsOf(kind: 'view' | 'materialized'): readonly ViewOption<string, unknown>[] {

@@ -13,14 +13,25 @@ import type { Closure } from './closure';
 import type { Verdict } from './compare';
 import { inPlaceStatements } from './in-place';
 
+/**
+ * What a step does to its view: `create`, `replace` (CREATE OR REPLACE), `drop`, `restore` (re-create a view
+ * not managed here as it was), `create-index`, `drop-index`, `comment`, `alter` (an option changed in place).
+ */
 export type StepAction =
   'create' | 'replace' | 'drop' | 'restore' | 'create-index' | 'drop-index' | 'comment' | 'alter';
 
 /** One statement of a plan, with the view it concerns and why it is there. */
 export interface PlanStep {
+  /** What it does. */
   readonly action: StepAction;
-  readonly view: QualifiedName & { readonly kind: ViewKind };
+  /** The view it concerns. */
+  readonly view: QualifiedName & {
+    /** A view or a materialized view. */
+    readonly kind: ViewKind;
+  };
+  /** The statement. */
   readonly sql: string;
+  /** Why it is in the plan, e.g. `its query changed`. */
   readonly reason: string;
   /** Where the view was declared (`class UserStats`), when it is declared. */
   readonly source?: string;

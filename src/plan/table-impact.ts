@@ -10,6 +10,7 @@ import { collidesWithViews, tableChanges, type TableChange } from './table-state
 
 /** A view dropped before the table statements and created again after them. */
 export interface RebuiltView extends QualifiedName {
+  /** A view or a materialized view. */
   readonly kind: 'view' | 'materialized';
   /** Declared (with synchronize) in the DataSource: re-created from its declaration. Otherwise restored from the catalog. */
   readonly managed: boolean;

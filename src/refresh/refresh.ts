@@ -18,14 +18,32 @@ import { dataSourceOf, withQueryRunner, type Target } from '../db/target';
  * (`WITH NO DATA`) and cannot be combined with `concurrently`.
  */
 export type RefreshOptions =
-  | { concurrently?: false; withData?: boolean; cascade?: boolean }
-  | { concurrently: true | 'auto'; withData?: true; cascade?: boolean };
+  | {
+      /** Plain `REFRESH MATERIALIZED VIEW` (the default): readers wait for it. */
+      concurrently?: false;
+      /** `false`: `WITH NO DATA` (the view is emptied and unpopulated). Default: `true`. */
+      withData?: boolean;
+      /** Then refresh the materialized views that read it, in dependency order. Default: `false`. */
+      cascade?: boolean;
+    }
+  | {
+      /** `CONCURRENTLY` (readers are not blocked; needs a unique index), or `'auto'`: when possible. */
+      concurrently: true | 'auto';
+      /** A concurrent refresh always fills the view. */
+      withData?: true;
+      /** Then refresh the materialized views that read it, in dependency order. Default: `false`. */
+      cascade?: boolean;
+    };
 
+/** One refresh that ran. */
 export interface RefreshResult {
+  /** The materialized view refreshed. */
   readonly view: QualifiedName;
   /** Whether CONCURRENTLY was used. */
   readonly concurrently: boolean;
+  /** Whether it was filled (`false`: `WITH NO DATA`). */
   readonly withData: boolean;
+  /** How long the statement took, in milliseconds. */
   readonly durationMs: number;
   /** Why the refresh differs from what was asked, e.g. plain because the view was not populated. */
   readonly note?: string;

@@ -19,6 +19,7 @@ import { syncInTransaction, type SyncResult } from './sync-views';
 
 export type { RebuiltView } from '../plan/table-impact';
 
+/** Options of synchronizeSchema. */
 export interface SchemaSyncOptions {
   /** Passed to the view sync: drop views this library created that are no longer declared. Default: true. */
   dropUndeclared?: boolean;
@@ -34,6 +35,7 @@ export interface SchemaSyncOptions {
   dryRun?: boolean;
 }
 
+/** What synchronizeSchema did (or, with `dryRun`, would do). */
 export interface SchemaSyncResult {
   /** False for a dry run: everything below happened in a transaction that was rolled back. */
   readonly executed: boolean;

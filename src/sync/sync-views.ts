@@ -15,6 +15,7 @@ import { planSync, viewsToProbe, type PlanStep } from '../plan/plan';
 import { runProbes } from './probe';
 import { registryEntries, registryOf } from './registry';
 
+/** Options of syncViews. */
 export interface SyncOptions {
   /** Compute and return the plan without changing anything. Default: false. */
   dryRun?: boolean;
@@ -32,6 +33,7 @@ export interface SyncOptions {
   autoRefreshTriggers?: boolean;
 }
 
+/** What syncViews did (or, with `dryRun`, would do). */
 export interface SyncResult {
   /** The statements run (or, with dryRun, that would run), in order, each with the reason. */
   readonly steps: readonly PlanStep[];

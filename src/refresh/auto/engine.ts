@@ -37,6 +37,12 @@ export interface AutoRefreshHooks {
 const LOCK_RETRY_MS = 50;
 const WATCHDOG_MS = 1000;
 
+/**
+ * A running auto-refresh of one DataSource (from `enableAutoRefresh`, or made by `AutoRefreshSubscriber`):
+ * hears committed changes from its sources, refreshes the materialized views that read them, and reports
+ * through typed events (`refresh`, `error`, `warning`, `source`, `stop`). `flush()` waits until every
+ * pending refresh has run; `stop()` stops hearing and waits for a refresh already running.
+ */
 export class AutoRefresh extends AutoRefreshEmitter {
   // With the triggers on, which hear every commit, the subscriber's commits are not counted twice.
   private readonly changes = new ChangeCollector((tables) =>

@@ -7,7 +7,9 @@ import type { AutoRefreshSourceName } from './options';
 
 /** A finished auto-refresh. */
 export interface AutoRefreshEvent {
+  /** The materialized view refreshed. */
   readonly view: QualifiedName;
+  /** How long the refresh took, in milliseconds. */
   readonly durationMs: number;
   /** Whether REFRESH ... CONCURRENTLY ran. */
   readonly concurrently: boolean;
@@ -19,11 +21,13 @@ export interface AutoRefreshEvent {
 
 /** A change source went live (`'source'` event). */
 export interface AutoRefreshSourceEvent {
+  /** The source now heard: `'subscriber'` or `'triggers'`. */
   readonly source: AutoRefreshSourceName;
 }
 
 /** The auto-refresh stopped hearing changes (`'stop'` event): `stop()` was called, or the DataSource was destroyed. */
 export interface AutoRefreshStopEvent {
+  /** `'stop'`: `stop()` was called; `'destroyed'`: the DataSource was found destroyed. */
   readonly reason: 'stop' | 'destroyed';
 }
 
@@ -38,7 +42,9 @@ export interface AutoRefreshStopEvent {
  *   in the view stay out of it. Call `await auto.flush(); await auto.stop()` before `destroy()`.
  */
 export interface AutoRefreshWarning {
+  /** What happened (see above). */
   readonly code: 'state-undecidable' | 'destroyed-during-refresh';
+  /** The materialized view concerned. */
   readonly view: QualifiedName;
   /** Says what happened and what was done, naming the view. */
   readonly message: string;
@@ -74,11 +80,15 @@ export class AutoRefreshError extends PgViewError {
   }
 }
 
-type Listener<E extends keyof AutoRefreshEvents> = (...args: AutoRefreshEvents[E]) => void;
+/** A listener of the auto-refresh event `E`. */
+export type AutoRefreshListener<E extends keyof AutoRefreshEvents> = (...args: AutoRefreshEvents[E]) => void;
 
 /** The typed events of an auto-refresh, and how it reports: never by throwing into auto-refresh itself. */
 export class AutoRefreshEmitter extends EventEmitter {
-  constructor(readonly dataSource: DataSource) {
+  constructor(
+    /** The DataSource it watches. */
+    readonly dataSource: DataSource,
+  ) {
     super();
   }
 
@@ -88,15 +98,15 @@ export class AutoRefreshEmitter extends EventEmitter {
    *
    * @example auto.on('stop', (e) => console.log(`auto-refresh stopped (${e.reason})`));
    */
-  override on<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
+  override on<E extends keyof AutoRefreshEvents>(event: E, listener: AutoRefreshListener<E>): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
 
-  override once<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
+  override once<E extends keyof AutoRefreshEvents>(event: E, listener: AutoRefreshListener<E>): this {
     return super.once(event, listener as (...args: unknown[]) => void);
   }
 
-  override off<E extends keyof AutoRefreshEvents>(event: E, listener: Listener<E>): this {
+  override off<E extends keyof AutoRefreshEvents>(event: E, listener: AutoRefreshListener<E>): this {
     return super.off(event, listener as (...args: unknown[]) => void);
   }
 

@@ -30,16 +30,30 @@ export interface EnableAutoRefreshOptions {
    */
   coordinate?: boolean;
   /** Retry delays after a failed refresh: doubled from `initialMs` up to `maxMs`. Default: 200 / 30000. */
-  retry?: { initialMs?: number; maxMs?: number };
+  retry?: {
+    /** The first delay, in milliseconds. */
+    initialMs?: number;
+    /** The longest delay, in milliseconds. */
+    maxMs?: number;
+  };
   /** Re-read the catalog's dependencies when they are older than this at a change. Default: 5000 ms. */
   catalogTtlMs?: number;
 }
 
 /** The options an auto-refresh runs with, every field set (`auto.options`). */
 export interface ResolvedAutoRefreshOptions {
+  /** See EnableAutoRefreshOptions.installTriggers. */
   readonly installTriggers: boolean;
+  /** See EnableAutoRefreshOptions.coordinate. */
   readonly coordinate: boolean;
-  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  /** Retry delays after a failed refresh, doubled from `initialMs` up to `maxMs`. */
+  readonly retry: {
+    /** The first delay, in milliseconds. */
+    readonly initialMs: number;
+    /** The longest delay, in milliseconds. */
+    readonly maxMs: number;
+  };
+  /** See EnableAutoRefreshOptions.catalogTtlMs. */
   readonly catalogTtlMs: number;
 }
 

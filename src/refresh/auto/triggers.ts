@@ -25,6 +25,7 @@ import type { ViewDefinition } from '../../metadata/definition';
 import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../../db/target';
 import { loadWatchGraph } from './graph';
 
+/** Options of installAutoRefreshTriggers and removeAutoRefreshTriggers. */
 export interface TriggerOptions {
   /** The views whose tables to watch. Default: the DataSource's declared views with `autoRefresh`. */
   definitions?: readonly ViewDefinition[];
@@ -32,6 +33,7 @@ export interface TriggerOptions {
   prune?: boolean;
 }
 
+/** What installAutoRefreshTriggers or removeAutoRefreshTriggers changed. */
 export interface TriggerChanges {
   /** Tables that got the trigger. */
   readonly installed: readonly QualifiedName[];
