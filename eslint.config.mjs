@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'bench/results/', 'api-docs/', '.matrix/', 'test/docs/__snippets__/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      'bench/results/',
+      'api-docs/',
+      '.matrix/',
+      'test/docs/__snippets__/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
