@@ -17,9 +17,27 @@ import { dataSourceOf, withQueryRunner, type Target } from '../db/target';
  * result says so). `'auto'`: concurrent when possible, plain otherwise. `withData: false` empties the view
  * (`WITH NO DATA`) and cannot be combined with `concurrently`.
  */
-export type RefreshOptions =
+export type RefreshOptions = (
   | { concurrently?: false; withData?: boolean; cascade?: boolean }
-  | { concurrently: true | 'auto'; withData?: true; cascade?: boolean };
+  | { concurrently: true | 'auto'; withData?: true; cascade?: boolean }
+) & {
+  /**
+   * Called as each refresh starts and ends (after every view was checked), e.g. to show progress. A
+   * failing refresh has a `start` and no `done`.
+   */
+  onProgress?: (event: RefreshProgress) => void;
+};
+
+/** A refresh starting (`start`) or finished (`done`, with its result): the `index`-th (from 1) of `total`. */
+export type RefreshProgress =
+  | { readonly phase: 'start'; readonly view: QualifiedName; readonly index: number; readonly total: number }
+  | {
+      readonly phase: 'done';
+      readonly view: QualifiedName;
+      readonly index: number;
+      readonly total: number;
+      readonly result: RefreshResult;
+    };
 
 export interface RefreshResult {
   readonly view: QualifiedName;
@@ -107,19 +125,27 @@ async function cascadeOrder(
   return graph.creationOrder(graph.withReaders(roots.map(relationKey))).map(nameOfKey);
 }
 
-async function run(target: Target, plans: RefreshPlan[]): Promise<RefreshResult[]> {
+async function run(
+  target: Target,
+  plans: RefreshPlan[],
+  onProgress: RefreshOptions['onProgress'],
+): Promise<RefreshResult[]> {
   return withQueryRunner(target, async (queryRunner) => {
     const results: RefreshResult[] = [];
-    for (const plan of plans) {
+    for (const [i, plan] of plans.entries()) {
+      const position = { view: plan.view, index: i + 1, total: plans.length };
+      onProgress?.({ phase: 'start', ...position });
       const started = performance.now();
       await queryRunner.query(refreshSql(plan.view, plan));
-      results.push({
+      const result: RefreshResult = {
         view: plan.view,
         concurrently: plan.concurrently,
         withData: plan.withData,
         durationMs: performance.now() - started,
         ...(plan.note ? { note: plan.note } : {}),
-      });
+      };
+      results.push(result);
+      onProgress?.({ phase: 'done', ...position, result });
     }
     return results;
   });
@@ -140,6 +166,26 @@ export async function refreshMaterializedView(
 ): Promise<RefreshResult> {
   const [first] = await refreshMany(target, [resolveView(target, view)], options, options.cascade === true);
   return first!;
+}
+
+/**
+ * Refreshes several materialized views, those that read others after them; with `cascade: true`, then
+ * every materialized view that reads one of them. Checks every view before refreshing any.
+ *
+ * @example
+ * await refreshMaterializedViews(dataSource, [UserStats, 'reports.daily_totals'], { concurrently: 'auto' });
+ */
+export async function refreshMaterializedViews(
+  target: Target,
+  views: readonly ViewTarget[],
+  options: RefreshOptions = {},
+): Promise<RefreshResult[]> {
+  return refreshMany(
+    target,
+    views.map((v) => resolveView(target, v)),
+    options,
+    options.cascade === true,
+  );
 }
 
 /**
@@ -190,5 +236,5 @@ async function refreshMany(
     }
     return result;
   });
-  return run(target, plans);
+  return run(target, plans, options.onProgress);
 }
