@@ -37,7 +37,7 @@ export function statusTable(views: readonly ViewStatus[], c: Colours): string {
     stateCell(v, c),
     v.populated === null ? '-' : v.populated ? 'yes' : c.yellow('no'),
     v.rowEstimate === null ? '-' : String(Math.round(v.rowEstimate)),
-    v.sizeBytes === null ? '-' : formatBytes(v.sizeBytes),
+    v.sizeBytes === null || v.kind === 'view' ? '-' : formatBytes(v.sizeBytes),
     String(v.indexes.length),
     refreshCell(v),
     autoRefreshCell(v),
