@@ -40,7 +40,11 @@ export interface DriftOptions {
    * table carries one (as syncViews and the generator keep them), `true` always, `false` never.
    */
   autoRefreshTriggers?: boolean;
-  /** Also list TypeORM's pending table changes (what `migration:generate` would put first). Default: false. */
+  /**
+   * Also list TypeORM's pending table changes (what `migration:generate` would put first). When there are
+   * some, only they are listed: the views are compared once the tables have changed, which is the
+   * generator's trial run. Default: false.
+   */
   tables?: boolean;
 }
 
@@ -60,6 +64,9 @@ export async function checkDrift(target: Target, options: DriftOptions = {}): Pr
     const log = await dataSource.driver.createSchemaBuilder().log();
     for (const q of log.upQueries)
       items.push({ what: 'tables', detail: `TypeORM would run: ${q.query.split('\n')[0]}`, sql: q.query });
+    // Views are judged against the tables they will read: with tables about to change, a dry run on
+    // today's tables could refuse a declaration that the migration's trial run (tables first) accepts.
+    if (items.length > 0) return items;
   }
   const dropUndeclared = options.dropUndeclared ?? true;
   const { steps } = await syncViews(target, { dryRun: true, dropUndeclared });
