@@ -23,8 +23,8 @@ export { quoteIdentifier, qualifiedName } from './ddl/identifiers';
 export { syncViews } from './sync/sync-views';
 export type { SyncOptions, SyncResult } from './sync/sync-views';
 export type { PlanStep, StepAction } from './plan/plan';
-export { refreshMaterializedView, refreshAllMaterializedViews } from './refresh/refresh';
-export type { RefreshOptions, RefreshResult, ViewTarget } from './refresh/refresh';
+export { refreshMaterializedView, refreshMaterializedViews, refreshAllMaterializedViews } from './refresh/refresh';
+export type { RefreshOptions, RefreshProgress, RefreshResult, ViewTarget } from './refresh/refresh';
 export {
   createView,
   dropView,
@@ -55,8 +55,13 @@ export { getAllViews, getViewDefinition } from './catalog/views-api';
 export type { ViewInfo, GetAllViewsOptions } from './catalog/views-api';
 export { getViewDependencies, getDependentViews, getDependencyOrder } from './catalog/dependencies';
 export type { ViewDependency, DependentView, DependencyOptions, RelationRef } from './catalog/dependencies';
+export { getDependencyDiagram, getDependencyGraph, renderMermaid, renderDot } from './catalog/mermaid';
+export type { DependencyGraph, DependencyGraphOptions, GraphNode, GraphEdge } from './catalog/mermaid';
 export type { RelationKind } from './catalog/reader';
-export { getDependencyDiagram } from './catalog/mermaid';
+export { getStatus } from './status/status';
+export type { ViewStatus, ViewStatusIndex, WatchedTable, StatusOptions, LastRefresh } from './status/status';
+export { checkDrift } from './status/drift';
+export type { DriftItem, DriftKind, DriftOptions } from './status/drift';
 export { synchronizeSchema } from './sync/schema';
 export type { SchemaSyncOptions, SchemaSyncResult, RebuiltView } from './sync/schema';
 export { AutoRefreshSubscriber } from './refresh/auto/subscriber';

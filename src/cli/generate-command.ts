@@ -2,41 +2,42 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateMigration } from '../migrations/generate';
+import { checkDrift } from '../status/drift';
 import type { GenerateArgs } from './args';
-import { CliError } from './errors';
-import { loadDataSource } from './load-data-source';
+import { withDataSource } from './data-source';
 
 /** Runs the command; returns the exit code. Output goes to `print`. */
 export async function generateCommand(args: GenerateArgs, print: (text: string) => void): Promise<number> {
-  const dataSource = await loadDataSource(args.dataSource);
-  // As the TypeORM CLI does: generating must never change the schema by itself.
-  dataSource.setOptions({ synchronize: false, migrationsRun: false, dropSchema: false, logging: false });
-  try {
-    await dataSource.initialize();
-  } catch (error) {
-    throw new CliError(`Cannot connect with the data source in ${args.dataSource}: ${(error as Error).message}`);
-  }
   const fullPath = path.resolve(process.cwd(), args.path);
   const name = path.basename(fullPath);
-  let migration;
-  try {
-    migration = await generateMigration(dataSource, {
-      name,
-      timestamp: args.timestamp ?? Date.now(),
-      ...(args.autoRefreshTriggers ? { autoRefreshTriggers: true } : {}),
-    });
-  } finally {
-    await dataSource.destroy();
+  const options = {
+    name,
+    timestamp: args.timestamp ?? Date.now(),
+    ...(args.autoRefreshTriggers ? { autoRefreshTriggers: true } : {}),
+  };
+  const { migration, drift } = await withDataSource(args.dataSource, async (dataSource) => {
+    // --check decides by the one definition of drift that `typeorm-pgview check` uses, plus the tables.
+    const found = args.check
+      ? await checkDrift(dataSource, {
+          tables: true,
+          ...(args.autoRefreshTriggers ? { autoRefreshTriggers: true } : {}),
+        })
+      : undefined;
+    if (found?.length === 0) return { migration: undefined, drift: found };
+    return { migration: await generateMigration(dataSource, options), drift: found };
+  });
+  if (drift && drift.length > 0) {
+    const list = drift.map((d) => `  - ${d.detail}`).join('\n');
+    print(
+      `Changes were found (--check):\n${list}\n\n${migration ? `A migration would be generated:\n\n${migration.source}` : ''}`.trimEnd(),
+    );
+    return 1;
   }
   if (!migration) {
     print(
       'No changes in database schema were found: the database matches the entities and views. No migration written.',
     );
     return 0;
-  }
-  if (args.check) {
-    print(`Changes were found (--check): a migration would be generated:\n\n${migration.source}`);
-    return 1;
   }
   const file = path.join(path.dirname(fullPath), migration.fileName);
   if (args.dryRun) {

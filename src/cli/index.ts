@@ -3,9 +3,16 @@
 // schema exit 1 with one line; anything else is a bug and exits 2 with its stack.
 import path from 'node:path';
 import { isPgViewError } from '../errors';
-import { parseArgs, USAGE } from './args';
+import { parseArgs, USAGE, type CommandArgs } from './args';
+import { checkCommand } from './check-command';
 import { CliError } from './errors';
 import { generateCommand } from './generate-command';
+import { graphCommand } from './graph-command';
+import type { CommandIo } from './io';
+import { colourFor } from './output';
+import { refreshCommand } from './refresh-command';
+import { statusCommand } from './status-command';
+import { syncCommand } from './sync-command';
 
 /** The version in our package.json, found from dist/cli or src/cli alike. */
 function packageVersion(): string {
@@ -34,7 +41,29 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(packageVersion());
     return 0;
   }
-  return generateCommand(args, (text) => console.log(text));
+  return run(args, {
+    out: (text) => console.log(text),
+    progress: (text) => process.stderr.write(text),
+    colours: colourFor(process.stdout),
+    interactive: process.stderr.isTTY === true,
+  });
+}
+
+function run(args: CommandArgs, io: CommandIo): Promise<number> {
+  switch (args.command) {
+    case 'migration:generate':
+      return generateCommand(args, io.out);
+    case 'status':
+      return statusCommand(args, io);
+    case 'sync':
+      return syncCommand(args, io);
+    case 'refresh':
+      return refreshCommand(args, io);
+    case 'graph':
+      return graphCommand(args, io);
+    case 'check':
+      return checkCommand(args, io);
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -17,7 +17,7 @@ import { dataSourceOf, withQueryRunner, type Target } from '../db/target';
  * result says so). `'auto'`: concurrent when possible, plain otherwise. `withData: false` empties the view
  * (`WITH NO DATA`) and cannot be combined with `concurrently`.
  */
-export type RefreshOptions =
+export type RefreshOptions = (
   | {
       /** Plain `REFRESH MATERIALIZED VIEW` (the default): readers wait for it. */
       concurrently?: false;
@@ -33,6 +33,38 @@ export type RefreshOptions =
       withData?: true;
       /** Then refresh the materialized views that read it, in dependency order. Default: `false`. */
       cascade?: boolean;
+    }
+) & {
+  /**
+   * Called as each refresh starts and ends (after every view was checked), e.g. to show progress. A
+   * failing refresh has a `start` and no `done`.
+   */
+  onProgress?: (event: RefreshProgress) => void;
+};
+
+/** A refresh starting (`start`) or finished (`done`, with its result): the `index`-th (from 1) of `total`. */
+export type RefreshProgress =
+  | {
+      /** The refresh is starting. */
+      readonly phase: 'start';
+      /** The materialized view. */
+      readonly view: QualifiedName;
+      /** Its place in the run, from 1. */
+      readonly index: number;
+      /** How many refreshes the run has. */
+      readonly total: number;
+    }
+  | {
+      /** The refresh finished. */
+      readonly phase: 'done';
+      /** The materialized view. */
+      readonly view: QualifiedName;
+      /** Its place in the run, from 1. */
+      readonly index: number;
+      /** How many refreshes the run has. */
+      readonly total: number;
+      /** What ran. */
+      readonly result: RefreshResult;
     };
 
 /** One refresh that ran. */
@@ -125,19 +157,27 @@ async function cascadeOrder(
   return graph.creationOrder(graph.withReaders(roots.map(relationKey))).map(nameOfKey);
 }
 
-async function run(target: Target, plans: RefreshPlan[]): Promise<RefreshResult[]> {
+async function run(
+  target: Target,
+  plans: RefreshPlan[],
+  onProgress: RefreshOptions['onProgress'],
+): Promise<RefreshResult[]> {
   return withQueryRunner(target, async (queryRunner) => {
     const results: RefreshResult[] = [];
-    for (const plan of plans) {
+    for (const [i, plan] of plans.entries()) {
+      const position = { view: plan.view, index: i + 1, total: plans.length };
+      onProgress?.({ phase: 'start', ...position });
       const started = performance.now();
       await queryRunner.query(refreshSql(plan.view, plan));
-      results.push({
+      const result: RefreshResult = {
         view: plan.view,
         concurrently: plan.concurrently,
         withData: plan.withData,
         durationMs: performance.now() - started,
         ...(plan.note ? { note: plan.note } : {}),
-      });
+      };
+      results.push(result);
+      onProgress?.({ phase: 'done', ...position, result });
     }
     return results;
   });
@@ -158,6 +198,26 @@ export async function refreshMaterializedView(
 ): Promise<RefreshResult> {
   const [first] = await refreshMany(target, [resolveView(target, view)], options, options.cascade === true);
   return first!;
+}
+
+/**
+ * Refreshes several materialized views, those that read others after them; with `cascade: true`, then
+ * every materialized view that reads one of them. Checks every view before refreshing any.
+ *
+ * @example
+ * await refreshMaterializedViews(dataSource, [UserStats, 'reports.daily_totals'], { concurrently: 'auto' });
+ */
+export async function refreshMaterializedViews(
+  target: Target,
+  views: readonly ViewTarget[],
+  options: RefreshOptions = {},
+): Promise<RefreshResult[]> {
+  return refreshMany(
+    target,
+    views.map((v) => resolveView(target, v)),
+    options,
+    options.cascade === true,
+  );
 }
 
 /**
@@ -208,5 +268,5 @@ async function refreshMany(
     }
     return result;
   });
-  return run(target, plans);
+  return run(target, plans, options.onProgress);
 }

@@ -61,3 +61,65 @@ describe('parseArgs', () => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
 });
+
+describe('parseArgs: the operations commands', () => {
+  it('reads each command and its flags', () => {
+    expect(parseArgs(['status', '-d', 'ds.ts', '--schema', 'rep', '--json'])).toEqual({
+      command: 'status',
+      dataSource: 'ds.ts',
+      schema: 'rep',
+      json: true,
+    });
+    expect(parseArgs(['sync', '--dataSource=ds.ts', '--dry-run'])).toEqual({
+      command: 'sync',
+      dataSource: 'ds.ts',
+      dryRun: true,
+    });
+    expect(parseArgs(['refresh', 'a', 'rep.b', '-d', 'ds.ts', '--cascade'])).toEqual({
+      command: 'refresh',
+      dataSource: 'ds.ts',
+      views: ['a', 'rep.b'],
+      all: false,
+      concurrently: 'auto',
+      cascade: true,
+    });
+    expect(parseArgs(['refresh', '--all', '-d', 'ds.ts', '--no-concurrently'])).toMatchObject({
+      all: true,
+      views: [],
+      concurrently: false,
+    });
+    expect(parseArgs(['refresh', 'a', '-d', 'ds.ts', '--concurrently'])).toMatchObject({ concurrently: true });
+    expect(parseArgs(['graph', '-d', 'ds.ts'])).toEqual({ command: 'graph', dataSource: 'ds.ts', format: 'mermaid' });
+    expect(parseArgs(['graph', '-d', 'ds.ts', '--format=dot', '--view', 'v', '--schema', 's'])).toEqual({
+      command: 'graph',
+      dataSource: 'ds.ts',
+      format: 'dot',
+      view: 'v',
+      schema: 's',
+    });
+    expect(parseArgs(['check', '-d', 'ds.ts'])).toEqual({ command: 'check', dataSource: 'ds.ts', json: false });
+  });
+
+  it('gives each command its help', () => {
+    for (const command of ['status', 'sync', 'refresh', 'graph', 'check'])
+      expect(parseArgs([command, '-h'])).toEqual({
+        command: 'help',
+        text: expect.stringContaining(`Usage: typeorm-pgview ${command} `) as unknown as string,
+      });
+  });
+
+  it.each([
+    [['status'], /status needs -d <data-source file>/],
+    [['status', 'x', '-d', 'ds.ts'], /status takes no arguments, got x/],
+    [['sync', '-d', 'ds.ts', '--check'], /Unknown option --check/],
+    [['refresh', '-d', 'ds.ts'], /refresh needs the materialized views to refresh/],
+    [['refresh', 'a', '--all', '-d', 'ds.ts'], /names or --all, not both/],
+    [['refresh', 'a', '--concurrently', '--no-concurrently', '-d', 'ds.ts'], /--concurrently or --no-concurrently/],
+    [['graph', '-d', 'ds.ts', '--format', 'png'], /--format takes mermaid, dot or json, got "png"/],
+    [['graph', '-d', 'ds.ts', '--view'], /Option --view needs a value/],
+    [['check', '-d', 'ds.ts', '--all'], /Unknown option --all/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(CliError);
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});
