@@ -1,5 +1,7 @@
 // The quick-start scenario, printed step by step. Run with `npm run demo` (embedded PostgreSQL unless
 // DATABASE_URL is set).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import dataSource from '../ormconfig';
 import { enableAutoRefresh, refreshMaterializedView, syncViews } from '../src';
 import { ActiveUser, Order, User, UserStats } from './entities';
@@ -73,7 +75,24 @@ async function main(): Promise<void> {
   );
 
   await dataSource.destroy();
+
+  // What `npx typeorm-pgview <command> -d ormconfig.ts` prints in a project that installed the package; here
+  // the CLI runs from this checkout's src/. Each must exit 0 (check: the views match their declarations).
+  for (const command of ['status', 'graph', 'refresh --all', 'check', 'sync --dry-run']) {
+    step(`The CLI: typeorm-pgview ${command} -d ormconfig.ts`);
+    cli(command.split(' '));
+  }
   console.log('\nDone.');
+}
+
+function cli(args: string[]): void {
+  const root = path.join(__dirname, '..');
+  const result = spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(root, 'src/cli/index.ts'), ...args, '-d', 'ormconfig.ts'],
+    { cwd: root, stdio: 'inherit', env: process.env },
+  );
+  if (result.status !== 0) throw new Error(`typeorm-pgview ${args.join(' ')} exited with ${result.status}`);
 }
 
 main().catch(async (error) => {
