@@ -3,7 +3,7 @@
 // statements, the catalog state and the declarations in; the views to drop and re-create, or a refusal, out.
 import { graphOf } from '../catalog/graph';
 import type { DatabaseState } from '../catalog/reader';
-import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
+import { displayName, quoteIdentifier, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { PlanError } from '../errors';
 import type { ViewDefinition } from '../metadata/definition';
 import { collidesWithViews, tableChanges, type TableChange } from './table-statements';
@@ -130,6 +130,6 @@ function refuseIfGone(view: QualifiedName, table: QualifiedName, change: TableCh
   const gone = hit.filter((c) => change.droppedColumns.has(c));
   if (gone.length)
     throw new PlanError(
-      `${where} reads column ${gone.map((c) => `"${c}"`).join(', ')} of ${displayName(table)}, which TypeORM's schema changes drop: it could not be restored. Change or drop ${displayName(view)} first, or keep the column in the entity. Nothing was changed.`,
+      `${where} reads column ${gone.map((c) => quoteIdentifier(c)).join(', ')} of ${displayName(table)}, which TypeORM's schema changes drop: it could not be restored. Change or drop ${displayName(view)} first, or keep the column in the entity. Nothing was changed.`,
     );
 }

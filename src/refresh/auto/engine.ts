@@ -199,6 +199,14 @@ export class AutoRefresh extends AutoRefreshEmitter {
     return this.listener?.pid;
   }
 
+  /** @internal A subscriber handler failed (a bug here): reported, never thrown into the writer's save(). */
+  subscriberFailed(error: unknown): void {
+    this.fail(
+      `Auto-refresh could not handle a TypeORM event: ${messageOf(error)}. The write is unaffected; changes it made may not be refreshed until the next one.`,
+      error,
+    );
+  }
+
   /** @internal Loads the watch graph now (so the first changes resolve without waiting). */
   async loadGraph(): Promise<void> {
     await this.router.reload();

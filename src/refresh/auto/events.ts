@@ -54,7 +54,7 @@ export interface AutoRefreshWarning {
 export interface AutoRefreshEvents {
   /** A view was refreshed. */
   refresh: [event: AutoRefreshEvent];
-  /** A refresh, the listener or the catalog read failed (also written to the DataSource's logger). */
+  /** A refresh, the listener, the catalog read or a subscriber handler failed (also written to the DataSource's logger). */
   error: [error: AutoRefreshError];
   /** Something could not be decided or done as asked; what was done instead (see `AutoRefreshWarning`). */
   warning: [warning: AutoRefreshWarning];

@@ -88,14 +88,20 @@ export class AutoRefreshSubscriber implements EntitySubscriberInterface {
     event: AnyEvent,
     fn: (collector: ChangeCollector, engine: AutoRefresh, runner: { isTransactionActive: boolean }) => void,
   ): void {
+    let engine: AutoRefresh | undefined;
     try {
       const dataSource = dataSourceOfEvent(event);
-      const engine = dataSource && autoRefreshOf(dataSource);
+      engine = dataSource && autoRefreshOf(dataSource);
       const collector = engine?.collector; // undefined unless the engine has the subscriber source
       if (!engine || !collector) return;
       fn(collector, engine, (event.queryRunner ?? {}) as { isTransactionActive: boolean });
     } catch (error) {
-      // Never into the writer: the data is committed whatever happens here.
+      // Never into the writer: the data is committed whatever happens here. A bug past finding the engine
+      // is the engine's to report ('error' and the logger; report() never throws).
+      if (engine) {
+        engine.subscriberFailed(error);
+        return;
+      }
       try {
         dataSourceOfEvent(event)?.logger?.log('warn', `typeorm-pgview auto-refresh: ${String(error)}`);
       } catch {
