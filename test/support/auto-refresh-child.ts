@@ -23,6 +23,9 @@ async function main(): Promise<void> {
       await Promise.all(
         Array.from({ length: count }, (_, i) => ds.getRepository(Purchase).save({ customerId, amount: i + 1 })),
       );
+      // Its sequence reading taken, so that a refresh by the other process can be seen to cover the writes
+      // (a reading still waiting for a pooled connection when that refresh starts makes this one refresh too).
+      await (auto as unknown as { sighted(): Promise<void> }).sighted();
       say('written');
     } else if (command === 'flush') {
       await auto.flush();

@@ -58,6 +58,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
   private triggersStarting?: Promise<void>;
   private readonly router: ChangeRouter;
   private listener?: ChangeListener;
+  private lastSighting: Promise<void> = Promise.resolve();
   private readonly coordination: Coordination;
   private readonly watchdog: NodeJS.Timeout;
   private stopping?: Promise<void>;
@@ -88,7 +89,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
       mark: (view, tables, commits) => {
         this.scheduler.mark(view, tables, commits);
         // After the mark: the reading is taken after the change, so a refresh recorded later covers it.
-        void this.coordination.seen();
+        this.lastSighting = this.coordination.seen();
       },
       failed: (error) => {
         if (this.dataSource.isInitialized)
@@ -222,6 +223,14 @@ export class AutoRefresh extends AutoRefreshEmitter {
    * Resolves when every change committed before the call (heard by the subscriber, or notified through
    * the triggers) has been refreshed, or its refresh failed and was reported. Ignores debounce windows.
    */
+  /**
+   * @internal For tests of several processes: resolves once the sequence reading after the last change seen
+   * has been taken (until then, another process's refresh cannot be shown to cover that change).
+   */
+  async sighted(): Promise<void> {
+    await this.lastSighting;
+  }
+
   async flush(): Promise<void> {
     // With triggers, first hear every notification committed so far.
     await this.listener?.sync().catch(() => undefined);
