@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { MaterializedView, PgView, synchronizeSchema, syncViews } from '../../src';
-import { withAdminClient, useTestDatabase } from '../support/database';
+import { serverVersion, withAdminClient, useTestDatabase } from '../support/database';
 import { generateAndLoad } from '../fixtures/migrations/load';
 
 const db = useTestDatabase();
@@ -53,7 +53,7 @@ async function snapshot(name: string) {
                     'tablespace', (SELECT spcname FROM pg_tablespace ts JOIN pg_class ic ON ic.reltablespace = ts.oid
                                     WHERE ic.oid = i.indexrelid)) ORDER BY 1)
                FROM pg_index i WHERE i.indrelid = c.oid) AS indexes,
-            (SELECT json_agg(json_build_object('def', pg_get_statisticsobjdef(s.oid), 'target', s.stxstattarget,
+            (SELECT json_agg(json_build_object('def', pg_get_statisticsobjdef(s.oid), 'target', to_jsonb(s)->'stxstattarget', -- PostgreSQL 13+ (absent on 12: null)
                     'owner', pg_get_userbyid(s.stxowner), 'comment', obj_description(s.oid, 'pg_statistic_ext'))
                     ORDER BY s.stxname)
                FROM pg_statistic_ext s WHERE s.stxrelid = c.oid) AS statistics,
@@ -78,8 +78,11 @@ beforeAll(async () => {
   await sync(1);
 });
 
-/** One property per case: the SQL that gives a fresh hand-made view (`$v`, reading rp_base) the property. */
-const PROPERTIES: [property: string, kind: 'view' | 'materialized', setup: string[]][] = [
+/**
+ * One property per case: the SQL that gives a fresh hand-made view (`$v`, reading rp_base) the property.
+ * Properties a server cannot carry (NEEDS) are not cases on it: there is nothing there to restore.
+ */
+const ALL_PROPERTIES: [property: string, kind: 'view' | 'materialized', setup: string[]][] = [
   ['comment', 'view', ["COMMENT ON VIEW $v IS 'by hand'"]],
   ['column comment', 'view', ["COMMENT ON COLUMN $v.x IS 'the x'"]],
   ['column default', 'view', ['ALTER VIEW $v ALTER COLUMN note SET DEFAULT $$n/a$$']],
@@ -149,6 +152,11 @@ const PROPERTIES: [property: string, kind: 'view' | 'materialized', setup: strin
     [`ALTER MATERIALIZED VIEW $v OWNER TO ${owner}`, `GRANT SELECT (x) ON $v TO ${reader}`],
   ],
 ];
+const NEEDS: Record<string, number> = {
+  security_invoker: 150000, // the view option
+  'matview extended statistics': 130000, // ALTER STATISTICS ... SET STATISTICS
+};
+const PROPERTIES = ALL_PROPERTIES.filter(([property]) => serverVersion() >= (NEEDS[property] ?? 0));
 
 // The roles are cluster-wide: dropped after every test of the file, before its database goes.
 describe('hand-made views', () => {
@@ -208,7 +216,8 @@ describe('hand-made views', () => {
       const all = async () => Promise.all(names.map(snapshot));
       const before = await all();
       expect(before[0]!.triggers).toHaveLength(2);
-      expect(before[1]!.statistics).toHaveLength(1);
+      const withStatistics = PROPERTIES.some(([property]) => property === 'matview extended statistics');
+      expect((before[1]!.statistics as unknown[] | null) ?? []).toHaveLength(withStatistics ? 1 : 0);
 
       await sync(2);
       expect(await all()).toEqual(before.map((s) => ({ ...s, definition: expect.any(String) })));

@@ -8,6 +8,19 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 type PostgresOptions = Omit<Extract<DataSourceOptions, { type: 'postgres' }>, 'type' | 'url'>;
 
 /** The admin URL of the suite's server (set by globalSetup). */
+/**
+ * The suite's server's server_version_num (e.g. 150020), known when test files are collected: for cases
+ * that exist only where the server supports them (set by the harness's globalSetup).
+ */
+export function serverVersion(): number {
+  const version = Number(process.env.PGVIEW_TEST_SERVER_VERSION);
+  if (!version)
+    throw new Error(
+      'PGVIEW_TEST_SERVER_VERSION is not set: run the tests through jest (npm test), whose globalSetup sets it',
+    );
+  return version;
+}
+
 export function serverUrl(): string {
   const url = process.env.PGVIEW_TEST_SERVER_URL;
   if (!url)

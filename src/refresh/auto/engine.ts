@@ -228,6 +228,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
    * has been taken (until then, another process's refresh cannot be shown to cover that change).
    */
   async sighted(): Promise<void> {
+    if (this.router.pending) await this.router.ensure(); // changes waiting for the watch graph: marked after it
     await this.lastSighting;
   }
 
