@@ -18,12 +18,11 @@ async function cli(args: string[], version: 1 | 2 = 1) {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['-r', 'ts-node/register', 'src/cli/index.ts', ...args],
+      ['-r', './test/support/swc-register.js', 'src/cli/index.ts', ...args],
       {
         cwd: root,
         env: {
           ...process.env,
-          TS_NODE_TRANSPILE_ONLY: '1',
           PGVIEW_CLI_URL: db.url,
           PGVIEW_SHOP_VERSION: String(version),
         },

@@ -18,14 +18,13 @@ export async function runCli(args: readonly string[], url: string, env: NodeJS.P
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['-r', 'ts-node/register', 'src/cli/index.ts', ...args],
+      ['-r', './test/support/swc-register.js', 'src/cli/index.ts', ...args],
       {
         cwd: root,
         env: {
           ...process.env,
           NO_COLOR: undefined,
           FORCE_COLOR: undefined,
-          TS_NODE_TRANSPILE_ONLY: '1',
           PGVIEW_CLI_URL: url,
           ...env,
         },
