@@ -9,7 +9,7 @@ import { snippetsOf } from '../docs/snippets';
 import { useTestDatabase } from '../support/database';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const db = useTestDatabase();
+const databases = { entities: useTestDatabase(), autoLoadEntities: useTestDatabase() };
 
 /** The guide's block that declares the provider and the module, with typeorm-pgview being this src/. */
 function guideModule(): string {
@@ -19,11 +19,35 @@ function guideModule(): string {
   return block.code.replace(/from 'typeorm-pgview'/g, `from '${path.join(ROOT, 'src')}'`);
 }
 
-// What the test does with the guide's AppModule: boot, a save that auto-refreshes, a save just before
-// close(), and what close() left behind.
+// What the test does with the guide's AppModule (or, for GUIDE_VARIANT=autoLoadEntities, the guide's
+// providers under a forRoot with autoLoadEntities, as the page's section on it says): boot, a save that
+// auto-refreshes, a save just before close(), and what close() left behind.
 const HARNESS = `
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
+
+function rootModule(): new () => unknown {
+  if (process.env.GUIDE_VARIANT !== 'autoLoadEntities') return AppModule;
+  @Module({
+    imports: [TypeOrmModule.forFeature([User, Order, ActiveUser, UserStats])],
+    providers: [PgViewLifecycle, StatsService],
+  })
+  class ReportsModule {}
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({
+        type: 'postgres',
+        url: process.env.DATABASE_URL,
+        autoLoadEntities: true,
+        subscribers: [AutoRefreshSubscriber],
+        synchronize: false,
+      }),
+      ReportsModule,
+    ],
+  })
+  class AutoLoadedModule {}
+  return AutoLoadedModule;
+}
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
   for (const start = Date.now(); Date.now() - start < 5000; await new Promise((r) => setTimeout(r, 20))) {
@@ -34,7 +58,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Pr
 }
 
 async function harness(): Promise<void> {
-  const app = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = await Test.createTestingModule({ imports: [rootModule()] }).compile();
   await app.init();
   const ds = app.get(DataSource);
   const lifecycle = app.get(PgViewLifecycle) as unknown as { auto: AutoRefresh };
@@ -80,45 +104,50 @@ harness().catch((error: unknown) => {
 });
 `;
 
-it('boots the guide: sync at init, a save auto-refreshes, close() flushes and stops before destroy', () => {
-  const file = path.join(ROOT, 'test', 'integration', `__nestjs_guide_${process.pid}.ts`);
-  const entities = path.join(ROOT, 'demo', 'entities');
-  writeFileSync(
-    file,
-    [
-      "import 'reflect-metadata';",
-      `import { ActiveUser, Order, User, UserStats } from '${entities}';`,
-      guideModule(),
-      HARNESS,
-    ].join('\n'),
-  );
-  try {
-    const started = Date.now();
-    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    expect({ status: run.status, stderr: run.stderr, result: Boolean(line) }).toEqual({
-      status: 0,
-      stderr: '',
-      result: true,
-    });
-    expect(JSON.parse(line!.slice('RESULT '.length))).toEqual({
-      relation: 'user_stats', // synchronizeSchema ran in onModuleInit
-      sources: ['subscriber'],
-      same: true, // enableAutoRefresh returned the auto-refresh the subscriber runs
-      afterSave: [{ name: 'Ann', orderCount: 1 }], // refreshed by itself, read through @InjectRepository
-      afterClose: [{ order_count: 2, total_spent: '15.00' }], // the save just before close() was flushed
-      destroyed: true, // TypeOrmModule destroyed the DataSource after our hook
-      connectionsLeft: 0,
-      events: ['refresh user_stats', 'refresh user_stats', 'stop stop'], // no error, no cut-off refresh
-    });
-    // The process ended by itself: no timer or connection kept it alive after close().
-    expect(Date.now() - started).toBeLessThan(30_000);
-  } finally {
-    rmSync(file, { force: true });
-  }
-}, 40_000);
+it.each(['entities', 'autoLoadEntities'] as const)(
+  'boots the guide (%s): sync at init, a save auto-refreshes, close() flushes and stops before destroy',
+  (variant) => {
+    const db = databases[variant];
+    const file = path.join(ROOT, 'test', 'integration', `__nestjs_guide_${process.pid}_${variant}.ts`);
+    const entities = path.join(ROOT, 'demo', 'entities');
+    writeFileSync(
+      file,
+      [
+        "import 'reflect-metadata';",
+        `import { ActiveUser, Order, User, UserStats } from '${entities}';`,
+        guideModule(),
+        HARNESS,
+      ].join('\n'),
+    );
+    try {
+      const started = Date.now();
+      const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: db.url, GUIDE_VARIANT: variant },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      expect({ status: run.status, stderr: run.stderr, result: Boolean(line) }).toEqual({
+        status: 0,
+        stderr: '',
+        result: true,
+      });
+      expect(JSON.parse(line!.slice('RESULT '.length))).toEqual({
+        relation: 'user_stats', // synchronizeSchema ran in onModuleInit
+        sources: ['subscriber'],
+        same: true, // enableAutoRefresh returned the auto-refresh the subscriber runs
+        afterSave: [{ name: 'Ann', orderCount: 1 }], // refreshed by itself, read through @InjectRepository
+        afterClose: [{ order_count: 2, total_spent: '15.00' }], // the save just before close() was flushed
+        destroyed: true, // TypeOrmModule destroyed the DataSource after our hook
+        connectionsLeft: 0,
+        events: ['refresh user_stats', 'refresh user_stats', 'stop stop'], // no error, no cut-off refresh
+      });
+      // The process ended by itself: no timer or connection kept it alive after close().
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  },
+  40_000,
+);
