@@ -50,4 +50,16 @@ describe('typeorm-pgview errors and help', () => {
     expect(bug.stderr).toContain('TypeError: createQueryRunner exploded (test fixture)');
     expect(bug.stderr).toMatch(/\n\s+at .*broken-data-source\.ts/);
   });
+
+  it('names the replica that cannot be reached: TypeORM connects to every one at initialize', async () => {
+    const replica = 'postgres://root@127.0.0.1:1/replica';
+    const run = await runCli(['status', '-d', 'test/fixtures/cli/replicated-data-source.ts'], db.url, {
+      PGVIEW_CLI_REPLICA_URL: replica,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(ONE_LINE);
+    expect(run.stderr).toContain(
+      'Cannot connect with the data source in test/fixtures/cli/replicated-data-source.ts (replication: slave 1 127.0.0.1:1): ',
+    );
+  });
 });
