@@ -220,10 +220,6 @@ export class AutoRefresh extends AutoRefreshEmitter {
   }
 
   /**
-   * Resolves when every change committed before the call (heard by the subscriber, or notified through
-   * the triggers) has been refreshed, or its refresh failed and was reported. Ignores debounce windows.
-   */
-  /**
    * @internal For tests of several processes: resolves once the sequence reading after the last change seen
    * has been taken (until then, another process's refresh cannot be shown to cover that change).
    */
@@ -232,6 +228,10 @@ export class AutoRefresh extends AutoRefreshEmitter {
     await this.lastSighting;
   }
 
+  /**
+   * Resolves when every change committed before the call (heard by the subscriber, or notified through
+   * the triggers) has been refreshed, or its refresh failed and was reported. Ignores debounce windows.
+   */
   async flush(): Promise<void> {
     // With triggers, first hear every notification committed so far.
     await this.listener?.sync().catch(() => undefined);
