@@ -58,7 +58,15 @@ function markPrimaryColumns(target: Function, primaryKey: readonly string[] | un
     if (column.target !== target || column.mode !== 'regular') continue;
     const name = typeof column.options.name === 'string' ? column.options.name : column.propertyName;
     // A fresh options object: the one given to @ViewColumn may be shared with other columns.
-    if (primaryKey.includes(name))
-      (column as { options: ColumnOptions }).options = { ...column.options, primary: true };
+    if (!primaryKey.includes(name)) continue;
+    // The type too, as @PrimaryColumn reads it: a foreign key column referencing the key takes its type.
+    const reflect = Reflect as { getMetadata?: (key: string, target: object, property: string) => unknown };
+    const designType =
+      column.options.type ?? reflect.getMetadata?.('design:type', target.prototype, column.propertyName);
+    (column as { options: ColumnOptions }).options = {
+      ...column.options,
+      primary: true,
+      ...(designType ? { type: designType as ColumnOptions['type'] } : {}),
+    };
   }
 }
