@@ -30,9 +30,12 @@ class Basket {
   @PrimaryGeneratedColumn() id!: number;
   @Column() shopper_id!: number;
   @Column('numeric', { precision: 10, scale: 2 }) amount!: string;
-  @ManyToOne(() => Shopper)
-  @JoinColumn({ name: 'shopper_id' })
-  shopper!: Shopper;
+  // A foreign key to a table, which stays. Its own column: TypeORM 0.3.20 gives one of two relations
+  // sharing a join column a wrong join condition (whether or not one of them points to a view).
+  @Column({ nullable: true }) referrer_id!: number;
+  @ManyToOne(() => Shopper, { nullable: true })
+  @JoinColumn({ name: 'referrer_id' })
+  referrer!: Shopper | null;
   // Table -> view, many-to-one: TypeORM's schema builder would add a foreign key to shopper_stats.
   @ManyToOne(() => ShopperStats, (s) => s.baskets_list)
   @JoinColumn({ name: 'shopper_id' })
@@ -67,7 +70,7 @@ async function seed(ds: DataSource) {
   await ds.getRepository(Shopper).save([1, 2, 3, 4].map((i) => ({ name: `s${i}` })));
   await ds
     .getRepository(Basket)
-    .save([1, 1, 2, 3, 3, 3, 4].map((shopper_id, i) => ({ shopper_id, amount: `${i + 1}.00` })));
+    .save([1, 1, 2, 3, 3, 3, 4].map((shopper_id, i) => ({ shopper_id, referrer_id: 1, amount: `${i + 1}.00` })));
   await ds.query('REFRESH MATERIALIZED VIEW shopper_stats');
 }
 
@@ -76,7 +79,7 @@ describe('relations between tables and views', () => {
     const ds = await db.connect({ entities });
     const generated = (await generateMigrationStatements(ds))!;
     const sql = [...generated.up, ...generated.down].map((s) => s.sql).join('\n');
-    expect(sql).toMatch(/FOREIGN KEY \("shopper_id"\) REFERENCES "shoppers"\("id"\)/);
+    expect(sql).toMatch(/FOREIGN KEY \("referrer_id"\) REFERENCES "shoppers"\("id"\)/);
     expect(sql).not.toMatch(/REFERENCES "shopper_stats"/);
     const constraints = [...sql.matchAll(/CONSTRAINT "(FK_\w+)"/g)].map((m) => m[1]);
     // The one foreign key, added in up() and dropped in down(): none of the view's.
@@ -101,9 +104,9 @@ describe('relations between tables and views', () => {
     const ds = await db.connect({ entities });
     const basket = await ds.getRepository(Basket).findOneOrFail({
       where: { id: 4 },
-      relations: { stats: { shopper: true }, shopper: true },
+      relations: { stats: { shopper: true }, referrer: true },
     });
-    expect([basket.shopper.name, basket.stats.baskets, basket.stats.shopper.name]).toEqual(['s3', 3, 's3']);
+    expect([basket.referrer?.name, basket.stats.baskets, basket.stats.shopper.name]).toEqual(['s1', 3, 's3']);
     const stats = await ds.getRepository(ShopperStats).findOneOrFail({
       where: { shopper_id: 1 },
       relations: { shopper: true, baskets_list: true },
