@@ -116,6 +116,29 @@ describe('primaryKey on a view class', () => {
     expect(lines.map((l) => l.purchase_id)).toEqual([3, 4, 5]);
   });
 
+  it('is what a paged join from the view needs: without a key TypeORM writes broken SQL', async () => {
+    @PgView({ name: 'keyless_totals', expression: 'SELECT member_id, total FROM member_totals' })
+    class KeylessTotals {
+      @ViewColumn() member_id!: number;
+      @ViewColumn() total!: string;
+      @ManyToOne(() => Member)
+      @JoinColumn({ name: 'member_id' })
+      member!: Member;
+    }
+    const ds = await db.connect({ entities: [...entities, KeylessTotals] });
+    await synchronizeSchema(ds);
+    const paged = (target: typeof MemberTotals | typeof KeylessTotals) =>
+      ds
+        .getRepository(target)
+        .createQueryBuilder('t')
+        .leftJoinAndSelect('t.member', 'm')
+        .skip(1)
+        .take(2)
+        .getManyAndCount();
+    await expect(paged(KeylessTotals)).rejects.toThrow(/syntax error/);
+    expect((await paged(MemberTotals))[0]).toHaveLength(2);
+  });
+
   it('keeps a declared identical unique index instead of adding another', async () => {
     @MaterializedView({
       name: 'member_totals_2',
