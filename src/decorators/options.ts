@@ -32,6 +32,16 @@ interface CommonViewOptions {
    * reached only indirectly (through a function, for example).
    */
   dependsOn?: readonly ViewReference[];
+  /**
+   * The view's key: database names of `@ViewColumn`s whose values identify a row. They become TypeORM's
+   * primary columns (so `count`, `getManyAndCount`, `skip`/`take` with joins and relations to the view
+   * work), and on a materialized view a unique index over them is added (unless an index with
+   * `unique: true`, no `where`, over the same columns is declared), which `REFRESH ... CONCURRENTLY` needs.
+   * PostgreSQL does not enforce it on a plain view: the query must give unique values. Default: no key.
+   *
+   * @example primaryKey: ['user_id']
+   */
+  primaryKey?: readonly [string, ...string[]];
   /** Explicit output column names, `CREATE VIEW v (a, b) AS ...`. Default: the query's own names. */
   columns?: readonly string[];
   /** `COMMENT ON ... IS`; kept in sync. Default: no comment. */

@@ -109,6 +109,7 @@ function definitionFromArgs(dataSource: DataSource, args: ViewArgs, metadata: En
     target: args.target,
     autoRefresh:
       args.kind === 'materialized' ? resolveAutoRefresh(dataSource, args.options.autoRefresh, where) : undefined,
+    entityColumns: metadata.columns,
   });
 }
 

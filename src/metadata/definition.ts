@@ -59,6 +59,8 @@ export interface ViewDefinition extends QualifiedName, ViewOptionValues {
   readonly indexes: readonly IndexDefinition[];
   /** Auto-refresh, when declared (materialized views). */
   readonly autoRefresh?: AutoRefreshDefinition;
+  /** The key (`primaryKey`, or the class's primary columns), when it has one: database column names. */
+  readonly primaryKey?: readonly string[];
   /** Where it was declared, for messages: `class UserStats`, or `definition public.user_stats`. */
   readonly source: string;
   /** The decorated class, when there is one. */
@@ -123,6 +125,8 @@ export interface DefinitionParts {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   target?: Function;
   autoRefresh?: AutoRefreshDefinition;
+  /** The class's TypeORM columns, when there is a class: for checking `primaryKey` against them. */
+  entityColumns?: readonly { readonly databaseName: string; readonly isPrimary: boolean }[];
 }
 
 function fail(
@@ -188,6 +192,71 @@ function normalizeIndexes(parts: DefinitionParts, raw: unknown): IndexDefinition
   return indexes;
 }
 
+/**
+ * The key: `primaryKey` as written (checked against the class's @ViewColumns, which the decorator marked
+ * primary), else the columns the class marks primary itself (`@PrimaryColumn`), else none.
+ */
+function resolvePrimaryKey(parts: DefinitionParts, raw: unknown): string[] | undefined {
+  const entity = parts.entityColumns;
+  const marked = entity?.filter((c) => c.isPrimary).map((c) => c.databaseName) ?? [];
+  if (raw === undefined) return marked.length ? marked : undefined;
+  if (!Array.isArray(raw) || raw.length === 0)
+    fail(parts, 'primaryKey', 'must list at least one column', "Write `primaryKey: ['user_id']`, or leave it out.");
+  const key = raw.map((c: unknown, i: number) => checkIdentifier(parts, `primaryKey[${i}]`, c));
+  if (new Set(key).size !== key.length) fail(parts, 'primaryKey', 'lists a column twice', 'Name each column once.');
+  if (!entity) return key;
+  const names = entity.map((c) => c.databaseName);
+  for (const c of key) {
+    if (!names.includes(c))
+      fail(
+        parts,
+        'primaryKey',
+        `names ${JSON.stringify(c)}, which is not the database name of a @ViewColumn of the class (its columns: ${names.join(', ') || 'none'})`,
+        "Name a column's database name, or declare it as `@ViewColumn({ name: '" + c + "' })`.",
+      );
+    if (!marked.includes(c))
+      fail(
+        parts,
+        'primaryKey',
+        `names ${JSON.stringify(c)}, a column the decorator could not mark primary (declared on a parent class, or named by the naming strategy)`,
+        `Declare the column on the decorated class with \`@ViewColumn({ name: '${c}' })\`.`,
+      );
+  }
+  const extra = marked.filter((c) => !key.includes(c));
+  if (extra.length)
+    fail(
+      parts,
+      'primaryKey',
+      `leaves out ${extra.join(', ')}, which the class marks primary (@PrimaryColumn)`,
+      'Declare the key once: in `primaryKey`, or with @PrimaryColumn.',
+    );
+  return key;
+}
+
+/**
+ * A materialized view's key becomes a unique index (what REFRESH ... CONCURRENTLY needs), unless a unique
+ * index without `where` over the same columns, in any order, is declared.
+ */
+function withKeyIndex(
+  parts: DefinitionParts,
+  indexes: IndexDefinition[],
+  key: string[] | undefined,
+): IndexDefinition[] {
+  if (parts.kind !== 'materialized' || !key) return indexes;
+  const same = (i: IndexDefinition) =>
+    i.unique && !i.where && i.columns.length === key.length && key.every((c) => i.columns.includes(c));
+  if (indexes.some(same)) return indexes;
+  const name = defaultIndexName(parts.name, key, true);
+  if (indexes.some((i) => i.name === name))
+    fail(
+      parts,
+      'primaryKey',
+      `needs the unique index ${JSON.stringify(name)}, but another index has that name`,
+      'Rename that index, or make it `unique: true` over the key columns.',
+    );
+  return [...indexes, Object.freeze({ name, columns: Object.freeze([...key]), unique: true, using: 'btree' })];
+}
+
 function bool(parts: DefinitionParts, option: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean')
@@ -242,8 +311,17 @@ export function buildDefinition(parts: DefinitionParts): ViewDefinition {
       ),
     ]),
   ) as unknown as ViewOptionValues;
-  const indexes = normalizeIndexes(parts, o.indexes);
+  const primaryKey = resolvePrimaryKey(parts, o.primaryKey);
+  const indexes = withKeyIndex(parts, normalizeIndexes(parts, o.indexes), primaryKey);
   if (columns) {
+    for (const c of primaryKey ?? [])
+      if (!columns.includes(c))
+        fail(
+          parts,
+          'primaryKey',
+          `names the column ${JSON.stringify(c)}, which the view does not have (columns: ${columns.join(', ')})`,
+          "Name one of the view's columns.",
+        );
     for (const index of indexes)
       for (const c of index.columns)
         if (!columns.includes(c))
@@ -267,6 +345,7 @@ export function buildDefinition(parts: DefinitionParts): ViewDefinition {
     withData: bool(parts, 'withData', o.withData, true),
     indexes: Object.freeze(indexes),
     ...(parts.autoRefresh ? { autoRefresh: Object.freeze(parts.autoRefresh) } : {}),
+    ...(primaryKey ? { primaryKey: Object.freeze(primaryKey) } : {}),
     source: parts.source,
     ...(parts.target ? { target: parts.target } : {}),
   };

@@ -14,6 +14,7 @@ import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import { leavingViews } from '../plan/closure';
 import { planSync, viewsToProbe, WITH_NEW_VIEW, type PlanStep } from '../plan/plan';
 import { tableImpact } from '../plan/table-impact';
+import { withoutViewForeignKeys } from '../plan/table-statements';
 import { runProbes } from '../sync/probe';
 import { registryEntries, registryOf } from '../sync/registry';
 import { planAutoRefreshTriggers } from '../refresh/auto/triggers';
@@ -71,8 +72,15 @@ async function trial(
   const definitions = collectViews(dataSource);
   const managed = new Map(definitions.filter((d) => d.synchronize).map((d) => [relationKey(d), d]));
   const memory = await dataSource.driver.createSchemaBuilder().log();
-  const tableUp = memory.upQueries.map((q) => ({ sql: q.query, parameters: q.parameters ?? [] }));
-  const tableDown = [...memory.downQueries].reverse().map((q) => ({ sql: q.query, parameters: q.parameters ?? [] }));
+  // TypeORM adds foreign keys for relations to view entities too; PostgreSQL refuses them.
+  const tables = withoutViewForeignKeys(
+    memory.upQueries,
+    memory.downQueries,
+    new Set(definitions.map(relationKey)),
+    defaultSchema,
+  );
+  const tableUp = tables.up.map((q) => ({ sql: q.query, parameters: q.parameters ?? [] }));
+  const tableDown = [...tables.down].reverse().map((q) => ({ sql: q.query, parameters: q.parameters ?? [] }));
 
   const before = await readDatabaseState(qr, registry);
   const up: MigrationStatement[] = [];

@@ -129,3 +129,68 @@ function alterAction(change: TableChange, action: string): void {
     if (column && /^\s*(SET\s+DATA\s+)?TYPE\b/i.test(action.slice(column.end))) change.retypedColumns.add(column.name);
   }
 }
+
+/** A foreign key a statement adds (`ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY (...) REFERENCES r`). */
+export interface AddedForeignKey {
+  readonly table: QualifiedName;
+  readonly constraint: string;
+  readonly references: QualifiedName;
+}
+
+/** The foreign key `sql` adds, TypeORM's way (one constraint per statement), or undefined. */
+export function addedForeignKey(sql: string, defaultSchema: string): AddedForeignKey | undefined {
+  const text = sql.trim();
+  const head = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?/i.exec(text);
+  const target = head && relationAt(text, head[0].length, defaultSchema);
+  if (!target) return undefined;
+  const add = /^\s*ADD\s+CONSTRAINT\s+/i.exec(text.slice(target.end));
+  const constraint = add && identifierAt(text, target.end + add[0].length);
+  if (!constraint) return undefined;
+  const rest = text.slice(constraint.end);
+  const fk = /^\s*FOREIGN\s+KEY\s*\(/i.exec(rest);
+  if (!fk) return undefined;
+  // The column list ends at the first ")" outside a quoted name.
+  let i = fk[0].length;
+  for (let quoted = false; i < rest.length && (quoted || rest[i] !== ')'); i++) if (rest[i] === '"') quoted = !quoted;
+  const refs = /^\)\s*REFERENCES\s+/i.exec(rest.slice(i));
+  const references = refs && relationAt(rest, i + refs[0].length, defaultSchema);
+  return references
+    ? { table: target.relation, constraint: constraint.name, references: references.relation }
+    : undefined;
+}
+
+/**
+ * TypeORM's statements without the foreign keys it would add to views (`views`: relationKeys), which
+ * PostgreSQL refuses ("referenced relation is not a table"): a relation to a view entity is loaded by
+ * joins, never enforced. `down` loses the matching `DROP CONSTRAINT`s.
+ *
+ * @example
+ * withoutViewForeignKeys(
+ *   [{ query: 'ALTER TABLE "orders" ADD CONSTRAINT "FK_1" FOREIGN KEY ("user_id") REFERENCES "user_stats"("user_id")' }],
+ *   [], new Set([relationKey({ schema: 'public', name: 'user_stats' })]), 'public',
+ * ) // { up: [], down: [] }
+ */
+export function withoutViewForeignKeys<Q extends { query: string }>(
+  up: readonly Q[],
+  down: readonly Q[],
+  views: ReadonlySet<string>,
+  defaultSchema: string,
+): { up: Q[]; down: Q[] } {
+  const dropped = new Set<string>();
+  const keptUp = up.filter((q) => {
+    const fk = addedForeignKey(q.query, defaultSchema);
+    if (!fk || !views.has(relationKey(fk.references))) return true;
+    dropped.add(JSON.stringify([relationKey(fk.table), fk.constraint]));
+    return false;
+  });
+  if (dropped.size === 0) return { up: [...up], down: [...down] };
+  const keptDown = down.filter((q) => {
+    const text = q.query.trim();
+    const head = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?/i.exec(text);
+    const target = head && relationAt(text, head[0].length, defaultSchema);
+    const drop = target && /^\s*DROP\s+CONSTRAINT\s+(?:IF\s+EXISTS\s+)?/i.exec(text.slice(target.end));
+    const constraint = drop && identifierAt(text, target.end + drop[0].length);
+    return !constraint || !dropped.has(JSON.stringify([relationKey(target.relation), constraint.name]));
+  });
+  return { up: keptUp, down: keptDown };
+}

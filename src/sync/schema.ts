@@ -12,7 +12,7 @@ import type { ViewDefinition } from '../metadata/definition';
 import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { leavingViews } from '../plan/closure';
 import { tableImpact, type RebuiltView, type TableImpact } from '../plan/table-impact';
-import { collidesWithViews, tableChanges } from '../plan/table-statements';
+import { collidesWithViews, tableChanges, withoutViewForeignKeys } from '../plan/table-statements';
 import { registryOf } from './registry';
 import { checkRestored } from './restore-check';
 import { syncInTransaction, type SyncResult } from './sync-views';
@@ -94,10 +94,12 @@ async function run(
   await queryRunner.query(SYNC_LOCK_QUERY);
   // TypeORM computes its statements on a connection of its own, reading committed state: before any DDL here.
   const builder = dataSource.driver.createSchemaBuilder();
-  const pending = (await builder.log()).upQueries as PendingQuery[];
+  const logged = (await builder.log()).upQueries as PendingQuery[];
   const [current] = (await queryRunner.query(CURRENT_SCHEMA_QUERY)) as { schema: string }[];
-  const statements = pending.map((q) => q.query);
   const defaultSchema = current?.schema ?? 'public';
+  // TypeORM adds foreign keys for relations to view entities too; PostgreSQL refuses them.
+  const pending = withoutViewForeignKeys(logged, [], new Set(definitions.map(relationKey)), defaultSchema).up;
+  const statements = pending.map((q) => q.query);
   // The catalog is read only when some statement could collide with a view.
   let state: DatabaseState | undefined;
   let impact: TableImpact | undefined;

@@ -96,3 +96,68 @@ describe('defaultIndexName', () => {
     ).not.toBe(long);
   });
 });
+
+describe('buildDefinition: primaryKey', () => {
+  const columns = [
+    { databaseName: 'user_id', isPrimary: true },
+    { databaseName: 'total', isPrimary: false },
+  ];
+  it('adds a materialized view unique index over the key', () => {
+    const d = buildDefinition(
+      parts({ kind: 'materialized', name: 'user_stats', options: { primaryKey: ['user_id'] }, entityColumns: columns }),
+    );
+    expect(d.primaryKey).toEqual(['user_id']);
+    expect(d.indexes).toEqual([{ name: 'user_stats_user_id_key', columns: ['user_id'], unique: true, using: 'btree' }]);
+  });
+
+  it('keeps a declared unique index over the same columns, in any order, instead', () => {
+    const indexes = [{ columns: ['b', 'a'], unique: true, name: 'ab' }];
+    const d = buildDefinition(parts({ kind: 'materialized', options: { primaryKey: ['a', 'b'], indexes } }));
+    expect(d.indexes.map((i) => i.name)).toEqual(['ab']);
+    const partial = [{ columns: ['a', 'b'], unique: true, where: 'a > 0', name: 'ab' }];
+    const e = buildDefinition(parts({ kind: 'materialized', options: { primaryKey: ['a', 'b'], indexes: partial } }));
+    expect(e.indexes.map((i) => i.name)).toEqual(['ab', 'v_a_b_key']);
+  });
+
+  it('adds no index to a plain view', () => {
+    expect(buildDefinition(parts({ options: { primaryKey: ['id'] } })).indexes).toEqual([]);
+  });
+
+  it("takes the class's primary columns when the option is not given", () => {
+    expect(buildDefinition(parts({ entityColumns: columns })).primaryKey).toEqual(['user_id']);
+    expect(buildDefinition(parts({ entityColumns: [] })).primaryKey).toBeUndefined();
+  });
+
+  it('refuses bad keys, naming the option and the fix', () => {
+    rejects(
+      { options: { primaryKey: [] } },
+      /class V \(view public\.v\): option `primaryKey` must list at least one column/,
+    );
+    rejects(
+      { options: { primaryKey: ['a', 'a'] } },
+      /option `primaryKey` lists a column twice\. Name each column once\./,
+    );
+    rejects(
+      { options: { primaryKey: ['x'] }, entityColumns: columns },
+      /names "x", which is not the database name of a @ViewColumn of the class \(its columns: user_id, total\)/,
+    );
+    rejects(
+      { options: { primaryKey: ['total'] }, entityColumns: columns },
+      /names "total", a column the decorator could not mark primary/,
+    );
+    rejects(
+      {
+        options: { primaryKey: ['total'] },
+        entityColumns: [
+          { databaseName: 'total', isPrimary: true },
+          { databaseName: 'user_id', isPrimary: true },
+        ],
+      },
+      /leaves out user_id, which the class marks primary \(@PrimaryColumn\)\. Declare the key once/,
+    );
+    rejects(
+      { options: { primaryKey: ['b'], columns: ['a'] } },
+      /option `primaryKey` names the column "b", which the view does not have \(columns: a\)/,
+    );
+  });
+});
