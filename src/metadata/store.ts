@@ -3,16 +3,18 @@
 import type { EntitySchema } from 'typeorm';
 import type { MaterializedViewOptions, PgViewOptions } from '../decorators/options';
 
-export type ViewArgs = // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-(
-  | { readonly target: Function; readonly kind: 'view'; readonly options: PgViewOptions }
+interface Declared {
+  /** The class the options are recorded under (for definePgView / defineMaterializedView, the schema's target). */
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  | { readonly target: Function; readonly kind: 'materialized'; readonly options: MaterializedViewOptions }
-) & {
-  /** Set when definePgView / defineMaterializedView made the view: the schema (its `target` is `target`). */
+  readonly target: Function;
+  /** Set when definePgView / defineMaterializedView made the view: the EntitySchema whose `target` is `target`. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly entitySchema?: EntitySchema<any>;
-};
+}
+
+export type ViewArgs =
+  | (Declared & { readonly kind: 'view'; readonly options: PgViewOptions })
+  | (Declared & { readonly kind: 'materialized'; readonly options: MaterializedViewOptions });
 
 const STORE_KEY = Symbol.for('typeorm-pgview:view-args');
 
