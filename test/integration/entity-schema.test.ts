@@ -14,6 +14,7 @@ import {
   RefreshError,
   ViewDeclarationError,
 } from '../../src';
+import { EntitySchema } from 'typeorm';
 import { ActiveUser, Order, User } from '../fixtures/quickstart';
 import { useTestDatabase } from '../support/database';
 
@@ -58,6 +59,40 @@ describe('views declared as EntitySchemas', () => {
       { schema: 'public', name: 'orders' },
       { schema: 'public', name: 'users' },
     ]);
+    expect(views[2]!.dependsOn).toEqual([{ schema: 'public', name: 'user_totals' }]);
+  });
+
+  it('refer to TypeORM table EntitySchemas in dependsOn and autoRefresh.on, by their metadata', async () => {
+    const Tags = new EntitySchema<{ id: number }>({
+      name: 'Tag',
+      tableName: 'tags',
+      schema: 'catalogue',
+      columns: { id: { type: Number, primary: true } },
+    });
+    const TagCount = defineMaterializedView({
+      name: 'tag_count',
+      expression: 'SELECT count(*) AS n FROM catalogue.tags',
+      dependsOn: [Tags],
+      autoRefresh: { on: [Tags] },
+      entityColumns: { n: { type: String, primary: true } },
+    });
+    const ds = await db.connect({ entities: [Tags, TagCount] });
+    const [definition] = collectViews(ds);
+    expect(definition!.dependsOn).toEqual([{ schema: 'catalogue', name: 'tags' }]);
+    expect(definition!.autoRefresh?.on).toEqual([{ schema: 'catalogue', name: 'tags' }]);
+    const Elsewhere = new EntitySchema({ name: 'Elsewhere', columns: { id: { type: Number, primary: true } } });
+    const Stray = definePgView({
+      name: 'stray',
+      expression: 'SELECT 1 AS id',
+      dependsOn: [Elsewhere],
+      entityColumns: { id: { type: Number, primary: true } },
+    });
+    const ds2 = await db.connect({ entities: [Stray] });
+    expect(() => collectViews(ds2)).toThrow(
+      new ViewDeclarationError(
+        "EntitySchema stray: option `dependsOn[0]` has EntitySchema Elsewhere, which is not in this DataSource's entities. Add it to `entities`, or name the relation as 'schema.name'.",
+      ),
+    );
   });
 
   it('generate a migration that creates them, named after the schema', async () => {
@@ -82,7 +117,7 @@ describe('views declared as EntitySchemas', () => {
 
     it('are queried through getRepository(schema), refreshed, and found by the dependency API', async () => {
       expect(await ds.getRepository(UserTotals).find()).toEqual([]);
-      const [result] = [await refreshMaterializedView(ds, UserTotals)];
+      const result = await refreshMaterializedView(ds, UserTotals);
       expect(result).toMatchObject({ view: { schema: 'public', name: 'user_totals' } });
       const rows = await ds.getRepository(UserTotals).find();
       expect(rows.map((r) => ({ ...r }))).toEqual([{ user_id: 1, order_count: 2 }]);
