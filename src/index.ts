@@ -9,6 +9,10 @@ export type {
   ViewExpression,
   ViewReference,
 } from './decorators/options';
+export { definePgView, defineMaterializedView } from './schema/define';
+export type { PgViewSchemaOptions, MaterializedViewSchemaOptions, SchemaViewOptions } from './schema/define';
+export { sqlFile } from './metadata/sql-file';
+export type { SqlFile } from './metadata/sql-file';
 export type {
   ViewDefinition,
   ViewDefinitionInput,

@@ -1,23 +1,27 @@
 // The options users write on @PgView and @MaterializedView (raw: optional fields). The resolved,
 // validated form is `ViewDefinition` in src/metadata/definition.ts.
-import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { DataSource, EntitySchema, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { SqlFile } from '../metadata/sql-file';
 
 /**
- * A view's query: SQL text, or a function given the DataSource that returns SQL text or a TypeORM
- * `SelectQueryBuilder` (its `getQuery()` text is used; builders with parameters are refused, since a
- * view cannot take parameters: inline the values).
+ * A view's query: SQL text, a `.sql` file (`sqlFile()`), or a function given the DataSource that returns
+ * SQL text or a TypeORM `SelectQueryBuilder` (its `getQuery()` text is used; builders with parameters are
+ * refused, since a view cannot take parameters: inline the values).
  *
  * @example expression: 'SELECT id, name FROM users WHERE is_active'
+ * @example expression: sqlFile('./sql/active_users.sql', __dirname)
  * @example expression: (ds) => ds.createQueryBuilder().select('u.id', 'id').from(User, 'u')
  */
-export type ViewExpression = string | ((dataSource: DataSource) => string | SelectQueryBuilder<ObjectLiteral>);
+export type ViewExpression =
+  string | SqlFile | ((dataSource: DataSource) => string | SelectQueryBuilder<ObjectLiteral>);
 
 /**
- * Another view (or table) this one reads: a decorated class, or a name `'name'` / `'schema.name'`
- * (unquoted parts fold to lower case as in SQL; write `'"Mixed Case".name'` to keep case).
+ * Another view (or table) this one reads: a decorated class, an `EntitySchema` (e.g. from `definePgView`),
+ * or a name `'name'` / `'schema.name'` (unquoted parts fold to lower case as in SQL; write
+ * `'"Mixed Case".name'` to keep case).
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export type ViewReference = Function | string;
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type, @typescript-eslint/no-explicit-any
+export type ViewReference = Function | EntitySchema<any> | string;
 
 interface CommonViewOptions {
   /** The view's name. Default: the DataSource naming strategy's table name for the class. */

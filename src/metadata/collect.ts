@@ -7,6 +7,9 @@ import { displayName } from '../ddl/identifiers';
 import { ViewDeclarationError } from '../errors';
 import { buildDefinition, type AutoRefreshDefinition, type ViewDefinition } from './definition';
 import { relationOfMetadata, resolveTarget } from './resolve-target';
+import { queryProblem } from '../ddl/sql-text';
+import { schemaLabel } from './entity-schema';
+import { isSqlFile, readSqlFile } from './sql-file';
 import { viewArgsOf, type ViewArgs } from './store';
 
 export { defaultSchemaOf } from './resolve-target';
@@ -26,6 +29,16 @@ function resolveExpression(expression: ViewExpression | undefined, dataSource: D
       `${where}: option \`expression\` is missing. Give the view's query as SQL text or a function returning a SelectQueryBuilder.`,
     );
   if (typeof expression === 'string') return expression;
+  if (isSqlFile(expression)) {
+    const read = readSqlFile(expression);
+    if ('problem' in read) throw new ViewDeclarationError(`${where}: option \`expression\`: sqlFile ${read.problem}.`);
+    const problem = queryProblem(read.text);
+    if (problem)
+      throw new ViewDeclarationError(
+        `${where}: option \`expression\`: the SQL file ${expression.path} ${problem}. Keep one query in the file.`,
+      );
+    return read.text;
+  }
   if (typeof expression !== 'function')
     throw new ViewDeclarationError(
       `${where}: option \`expression\` must be SQL text or a function, got ${typeof expression}.`,
@@ -89,8 +102,7 @@ function resolveAutoRefresh(
 }
 
 function definitionFromArgs(dataSource: DataSource, args: ViewArgs, metadata: EntityMetadata): ViewDefinition {
-  const className = args.target.name || '(anonymous class)';
-  const where = `class ${className}`;
+  const where = args.entitySchema ? schemaLabel(args.entitySchema) : `class ${args.target.name || '(anonymous class)'}`;
   const relation = relationOfMetadata(dataSource, metadata);
   const options = args.options as unknown as Record<string, unknown>;
   const dependsOn = ((options.dependsOn as unknown[] | undefined) ?? []).map((r, i) =>
@@ -115,7 +127,8 @@ function definitionFromArgs(dataSource: DataSource, args: ViewArgs, metadata: En
 
 /**
  * The views a DataSource manages: every class in its `entities` decorated with `@PgView` or
- * `@MaterializedView`, resolved and validated. Throws ViewDeclarationError on the first invalid one.
+ * `@MaterializedView`, and every EntitySchema made by `definePgView` / `defineMaterializedView` (its
+ * metadata's target is the class the schema was given), resolved and validated. Throws ViewDeclarationError on the first invalid one.
  */
 export function collectViews(dataSource: DataSource): ViewDefinition[] {
   const definitions: ViewDefinition[] = [];

@@ -1,18 +1,19 @@
 // The one resolver of "a class, a 'schema.name' string or { schema, name }" to a relation name, for
 // decorator options (`dependsOn`, `autoRefresh.on`), definition objects, the dependency API, refreshes
 // and migration operations. Whether the relation exists is the caller's question: this only names it.
-import type { DataSource, EntityMetadata } from 'typeorm';
+import type { DataSource, EntityMetadata, EntitySchema } from 'typeorm';
 import { parseQualifiedName, type QualifiedName } from '../ddl/identifiers';
 import type { PgViewError } from '../errors';
+import { isEntitySchema, schemaLabel } from './entity-schema';
 import { viewArgsOf } from './store';
 
 /**
- * A relation named in a call or an option: an entity or view class listed in the DataSource's entities,
- * a `'name'` / `'schema.name'` string (PostgreSQL's rules: unquoted parts fold to lower case, write
+ * A relation named in a call or an option: an entity or view class or an `EntitySchema` listed in the
+ * DataSource's entities, a `'name'` / `'schema.name'` string (PostgreSQL's rules: unquoted parts fold to lower case, write
  * `'"MyView"'` to keep case), or a `{ schema, name }` object taken as is (e.g. a result of another call).
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export type RelationRef = Function | string | QualifiedName;
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type, @typescript-eslint/no-explicit-any
+export type RelationRef = Function | EntitySchema<any> | string | QualifiedName;
 
 /** Who asks, for messages, and what they throw. */
 export interface ReferenceContext {
@@ -38,6 +39,7 @@ export function relationOfMetadata(dataSource: DataSource, metadata: EntityMetad
 function written(reference: unknown): string {
   if (typeof reference === 'string') return `'${reference}'`;
   if (typeof reference === 'function') return `class ${reference.name || '(anonymous)'}`;
+  if (isEntitySchema(reference)) return schemaLabel(reference);
   try {
     return JSON.stringify(reference) ?? String(reference);
   } catch {
@@ -65,6 +67,17 @@ function relationOfClass(dataSource: DataSource, target: Function): QualifiedNam
 }
 
 /**
+ * The relation an EntitySchema stands for: the metadata of its `target` class when it has one (exact),
+ * else TypeORM's own lookup (by the schema's entity name).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function relationOfSchema(dataSource: DataSource, schema: EntitySchema<any>): QualifiedName | undefined {
+  const target = schema.options.target;
+  if (typeof target === 'function') return relationOfClass(dataSource, target);
+  return dataSource.hasMetadata(schema) ? relationOfMetadata(dataSource, dataSource.getMetadata(schema)) : undefined;
+}
+
+/**
  * Names the relation `reference` stands for in `dataSource`, without checking that it exists. Throws
  * `context.error`, naming the reference and the fix, for a string that is not a name, a class not in the
  * DataSource's entities, or anything else.
@@ -86,6 +99,16 @@ export function resolveTarget(dataSource: DataSource, reference: unknown, contex
   }
   if (typeof reference === 'function') {
     const relation = relationOfClass(dataSource, reference);
+    if (relation) return relation;
+    fail(
+      context,
+      reference,
+      "is not in this DataSource's entities",
+      "Add it to `entities`, or name the relation as 'schema.name'.",
+    );
+  }
+  if (isEntitySchema(reference)) {
+    const relation = relationOfSchema(dataSource, reference);
     if (relation) return relation;
     fail(
       context,

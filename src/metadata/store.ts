@@ -1,12 +1,20 @@
 // Where the decorators record their arguments. Kept on globalThis under a Symbol.for key so that two
 // copies of the package in one process (a library and an app each depending on us) share one store.
+import type { EntitySchema } from 'typeorm';
 import type { MaterializedViewOptions, PgViewOptions } from '../decorators/options';
 
+interface Declared {
+  /** The class the options are recorded under (for definePgView / defineMaterializedView, the schema's target). */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly target: Function;
+  /** Set when definePgView / defineMaterializedView made the view: the EntitySchema whose `target` is `target`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly entitySchema?: EntitySchema<any>;
+}
+
 export type ViewArgs =
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  | { readonly target: Function; readonly kind: 'view'; readonly options: PgViewOptions }
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  | { readonly target: Function; readonly kind: 'materialized'; readonly options: MaterializedViewOptions };
+  | (Declared & { readonly kind: 'view'; readonly options: PgViewOptions })
+  | (Declared & { readonly kind: 'materialized'; readonly options: MaterializedViewOptions });
 
 const STORE_KEY = Symbol.for('typeorm-pgview:view-args');
 

@@ -1,20 +1,22 @@
 // Turns what a migration passes to an operation (a frozen plain-object definition, a declared class, or a
 // bare name) into the resolved forms the DDL builders take.
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntitySchema } from 'typeorm';
 import { describeView, type QualifiedName } from '../ddl/identifiers';
 import { ViewDeclarationError, ViewNotFoundError } from '../errors';
 import { collectViews, findDefinition } from '../metadata/collect';
+import { isEntitySchema, schemaLabel, viewArgsOfSchema } from '../metadata/entity-schema';
 import { defaultSchemaOf, resolveTarget } from '../metadata/resolve-target';
 import { buildDefinition, type ViewDefinition, type ViewDefinitionInput, type ViewKind } from '../metadata/definition';
 
 /**
  * What a migration operation accepts as a view: a plain-object definition with the SQL embedded (what a
  * migration should use: it never changes after it is written), or a class declared with `@PgView` /
- * `@MaterializedView` in the DataSource's entities (resolved as it is *now*, so an old migration given a
- * class replays today's SQL, not the SQL of its day).
+ * `@MaterializedView` in the DataSource's entities, or an EntitySchema made by `definePgView` /
+ * `defineMaterializedView` (both resolved as they are *now*, so an old migration given one replays today's
+ * SQL, not the SQL of its day).
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export type ViewSpec = ViewDefinitionInput | Function;
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type, @typescript-eslint/no-explicit-any
+export type ViewSpec = ViewDefinitionInput | Function | EntitySchema<any>;
 
 /** A view to drop or to index: its `'name'` / `'schema.name'`, or a ViewSpec. */
 export type ViewRef = string | ViewSpec;
@@ -50,7 +52,15 @@ export function definitionFromInput(input: ViewDefinitionInput, dataSource: Data
 /** Resolves a ViewSpec against the migration's DataSource and checks it is of the expected kind. */
 export function resolveSpec(dataSource: DataSource, spec: ViewSpec, kind: ViewKind, operation: string): ViewDefinition {
   let definition: ViewDefinition;
-  if (typeof spec === 'function') {
+  if (isEntitySchema(spec)) {
+    const args = viewArgsOfSchema(spec);
+    const found = args && findDefinition(collectViews(dataSource), args.target);
+    if (!found)
+      throw new ViewNotFoundError(
+        `${operation}: ${schemaLabel(spec)} is not a view made by definePgView / defineMaterializedView and listed in this DataSource's entities. Add it to \`entities\`, or pass a definition object with the SQL.`,
+      );
+    definition = found;
+  } else if (typeof spec === 'function') {
     const found = findDefinition(collectViews(dataSource), spec);
     if (!found)
       throw new ViewNotFoundError(
@@ -78,6 +88,7 @@ export function resolveName(dataSource: DataSource, ref: ViewRef, kind: ViewKind
 
 /** The kind a spec declares (a class: its decorator; an object: its `kind`), else `fallback`. */
 export function kindOf(dataSource: DataSource, spec: ViewSpec, fallback: ViewKind): ViewKind {
+  if (isEntitySchema(spec)) return viewArgsOfSchema(spec)?.kind ?? fallback;
   if (typeof spec === 'function') return findDefinition(collectViews(dataSource), spec)?.kind ?? fallback;
   return spec.kind ?? fallback;
 }

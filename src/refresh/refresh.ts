@@ -1,5 +1,6 @@
 // refreshMaterializedView / refreshAllMaterializedViews. The rules for CONCURRENTLY and WITH NO DATA are
 // decided here, once, before any statement runs.
+import type { EntitySchema } from 'typeorm';
 import { REFRESH_INFO_QUERY, DEPENDENCIES_QUERY } from '../catalog/queries';
 import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { refreshSql } from '../ddl/statements';
@@ -8,6 +9,7 @@ import { nameOfKey, RelationGraph } from '../catalog/graph';
 import { toEdge } from '../catalog/reader';
 import { collectViews } from '../metadata/collect';
 import { resolveTarget } from '../metadata/resolve-target';
+import { isEntitySchema, schemaLabel, viewArgsOfSchema } from '../metadata/entity-schema';
 import { viewArgsOf } from '../metadata/store';
 import { dataSourceOf, withQueryRunner, type Target } from '../db/target';
 
@@ -81,11 +83,25 @@ export interface RefreshResult {
   readonly note?: string;
 }
 
-/** A view to refresh: a declared class, or a `'name'` / `'schema.name'` of an existing materialized view. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export type ViewTarget = Function | string;
+/**
+ * A view to refresh: a declared class, a `defineMaterializedView` schema, or a `'name'` / `'schema.name'` of
+ * an existing materialized view.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type, @typescript-eslint/no-explicit-any
+export type ViewTarget = Function | EntitySchema<any> | string;
 
 function resolveView(target: Target, view: ViewTarget): QualifiedName {
+  if (isEntitySchema(view)) {
+    const args = viewArgsOfSchema(view);
+    if (!args)
+      throw new ViewNotFoundError(
+        `${schemaLabel(view)} was not made by defineMaterializedView. Make it with defineMaterializedView, or pass the view's name.`,
+      );
+    if (args.kind !== 'materialized')
+      throw new RefreshError(
+        `${schemaLabel(view)} is made by definePgView, a plain view: only materialized views can be refreshed.`,
+      );
+  }
   if (typeof view === 'function') {
     const args = viewArgsOf(view);
     if (!args)

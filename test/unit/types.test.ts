@@ -1,9 +1,15 @@
 // Type tests: wrong option combinations must not compile. ts-jest type-checks this file, so an
 // `@ts-expect-error` with no error under it fails the suite.
+import type { EntitySchema } from 'typeorm';
 import {
+  defineMaterializedView,
+  definePgView,
   MaterializedView,
   PgView,
   refreshMaterializedView,
+  sqlFile,
+  type MaterializedViewSchemaOptions,
+  type PgViewSchemaOptions,
   type MaterializedViewOptions,
   type PgViewOptions,
   type RefreshOptions,
@@ -45,5 +51,52 @@ describe('option types', () => {
     const h: PgViewOptions = { expression: sql, checkOption: 'always' };
     expect([a, b, c, d, e, f, g, h]).toHaveLength(8);
     expect(typeof refreshMaterializedView).toBe('function');
+  });
+});
+
+describe('definePgView / defineMaterializedView option types', () => {
+  const entityColumns = { id: { type: Number, primary: true } };
+
+  it('accept the decorator options plus name and entityColumns, and type the schema', () => {
+    const plain: PgViewSchemaOptions = { name: 'v', expression: sql, checkOption: 'local', entityColumns };
+    const recursive: PgViewSchemaOptions = {
+      name: 'r',
+      expression: sql,
+      recursive: true,
+      columns: ['id'],
+      entityColumns,
+    };
+    const mat: MaterializedViewSchemaOptions<{ id: number }> = {
+      name: 'm',
+      expression: sqlFile('./m.sql', __dirname),
+      indexes: [{ columns: ['id'], unique: true }],
+      autoRefresh: true,
+      entityColumns,
+    };
+    const schema: EntitySchema<{ id: number }> = defineMaterializedView(mat);
+    expect([plain, recursive, definePgView(plain).options.name, schema.options.type]).toEqual([
+      plain,
+      recursive,
+      'v',
+      'view',
+    ]);
+  });
+
+  it('reject wrong combinations at compile time', () => {
+    // @ts-expect-error materialized-only option on a plain view
+    const a: PgViewSchemaOptions = { name: 'v', expression: sql, withData: false, entityColumns };
+    // @ts-expect-error plain-only option on a materialized view
+    const b: MaterializedViewSchemaOptions = { name: 'v', expression: sql, checkOption: 'local', entityColumns };
+    // @ts-expect-error a recursive view needs columns
+    const c: PgViewSchemaOptions = { name: 'v', expression: sql, recursive: true, entityColumns };
+    // @ts-expect-error the name is required (there is no class to name the view)
+    const d: PgViewSchemaOptions = { expression: sql, entityColumns };
+    // @ts-expect-error the entity's columns are required
+    const e: MaterializedViewSchemaOptions = { name: 'v', expression: sql };
+    // @ts-expect-error entityColumns names the row type's properties only
+    const f: PgViewSchemaOptions<{ id: number }> = { name: 'v', expression: sql, entityColumns: { nope: {} } };
+    // @ts-expect-error the expression is required
+    const g: PgViewSchemaOptions = { name: 'v', entityColumns };
+    expect([a, b, c, d, e, f, g]).toHaveLength(7);
   });
 });
