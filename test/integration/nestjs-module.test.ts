@@ -3,12 +3,70 @@
 // loads it from require(), which is also how the CommonJS build of src/nestjs loads it). The program runs
 // every scenario in turn and prints what it saw as one JSON line per scenario.
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { snippetsOf } from '../docs/snippets';
 import { useTestDatabase } from '../support/database';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const dbs = { a: useTestDatabase(), b: useTestDatabase(), c: useTestDatabase() };
+const dbs = { a: useTestDatabase(), b: useTestDatabase(), c: useTestDatabase(), docs: useTestDatabase() };
+
+/** docs/nestjs.md's block that declares the AppModule with PgViewModule, with typeorm-pgview being this src/. */
+function docsModule(): string {
+  const blocks = snippetsOf('docs/nestjs.md', readFileSync(path.join(ROOT, 'docs', 'nestjs.md'), 'utf8'));
+  const block = blocks.find((b) => b.code.includes('PgViewModule.forRoot(') && b.code.includes('class AppModule'));
+  if (!block) throw new Error('docs/nestjs.md has no block declaring an AppModule with PgViewModule.forRoot');
+  return block.code.replace(
+    /from 'typeorm-pgview(\/nestjs)?'/g,
+    (_, sub: string = '') => `from '${path.join(ROOT, 'src')}${sub}'`,
+  );
+}
+
+// What the test does with the page's AppModule: boot, a save auto-refreshed and read through StatsService,
+// a refresh on demand, a save just before close(), and what close() left behind.
+const DOCS_HARNESS = `
+import { Test } from '@nestjs/testing';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+async function harness(): Promise<void> {
+  const app = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  await app.init();
+  const ds = app.get(DataSource);
+  const events: string[] = [];
+  app.get(PgViewService).on('error', (e) => events.push('error ' + e.message)).on('warning', (e) => events.push('warning ' + e.code));
+  const relation = (await ds.query("SELECT to_regclass('public.user_stats')::text AS r"))[0].r;
+  const ann = await ds.getRepository(User).save({ name: 'Ann' });
+  await ds.getRepository(Order).save({ user: ann, amount: '10.00' });
+  const stats = app.get(StatsService);
+  let top: UserStats[] = [];
+  for (const start = Date.now(); Date.now() - start < 15000 && top[0]?.orderCount !== 1; await new Promise((r) => setTimeout(r, 20)))
+    top = await stats.top();
+  const rebuilt = typeof (await stats.rebuild());
+  await ds.getRepository(Order).save({ user: ann, amount: '5.00' }); // pending when close() is called
+  await app.close();
+  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  const view = await client.query('SELECT order_count, total_spent::text FROM user_stats');
+  let left = -1;
+  for (const start = Date.now(); Date.now() - start < 15000 && left !== 0; await new Promise((r) => setTimeout(r, 20)))
+    left = (await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows[0].n;
+  await client.end();
+  console.log('RESULT ' + JSON.stringify({
+    relation,
+    afterSave: top.map((s) => ({ name: s.name, orderCount: s.orderCount })),
+    rebuilt,
+    afterClose: view.rows,
+    destroyed: !ds.isInitialized,
+    connectionsLeft: left,
+    events,
+  }));
+}
+harness().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`;
 
 const PROGRAM = `
 import 'reflect-metadata';
@@ -195,6 +253,44 @@ main().catch((error: unknown) => {
 
 let results: Record<string, unknown>;
 let run: { status: number | null; stderr: string };
+
+it("boots docs/nestjs.md's AppModule as written: sync at init, a save auto-refreshes, close() flushes", () => {
+  const file = path.join(ROOT, 'test', 'integration', `__nestjs_module_docs_${process.pid}.ts`);
+  writeFileSync(
+    file,
+    [
+      "import 'reflect-metadata';",
+      `import { ActiveUser, Order, User, UserStats } from '${path.join(ROOT, 'demo', 'entities')}';`,
+      docsModule(),
+      DOCS_HARNESS,
+    ].join('\n'),
+  );
+  try {
+    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: dbs.docs.url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    expect({ status: child.status, stderr: child.stderr, result: Boolean(line) }).toEqual({
+      status: 0,
+      stderr: '',
+      result: true,
+    });
+    expect(JSON.parse(line!.slice('RESULT '.length))).toEqual({
+      relation: 'user_stats', // sync: 'schema' ran at init
+      afterSave: [{ name: 'Ann', orderCount: 1 }], // refreshed by itself, read through @InjectRepository
+      rebuilt: 'number', // PgViewService.refresh
+      afterClose: [{ order_count: 2, total_spent: '15.00' }], // the save just before close() was flushed
+      destroyed: true,
+      connectionsLeft: 0,
+      events: [],
+    });
+  } finally {
+    rmSync(file, { force: true });
+  }
+}, 70_000);
 
 beforeAll(() => {
   const file = path.join(ROOT, 'test', 'integration', `__nestjs_module_${process.pid}.ts`);
