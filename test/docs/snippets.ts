@@ -123,7 +123,7 @@ export function typeCheck(snippets: readonly Snippet[]): string[] {
     noEmit: true,
     types: ['node'],
     baseUrl: ROOT,
-    paths: { 'typeorm-pgview': ['src/index.ts'] },
+    paths: { 'typeorm-pgview': ['src/index.ts'], 'typeorm-pgview/nestjs': ['src/nestjs/index.ts'] },
   };
   const host = ts.createCompilerHost(options);
   const readFile = host.readFile.bind(host);
@@ -154,7 +154,10 @@ export function runSnippet(s: Snippet, databaseUrl: string): { status: number | 
   const file = snippetFileName(s);
   mkdirSync(path.dirname(file), { recursive: true });
   const source = path.relative(path.dirname(file), path.join(ROOT, 'src')).split(path.sep).join('/');
-  writeFileSync(file, s.code.replace(/from 'typeorm-pgview'/g, `from '${source}'`));
+  writeFileSync(
+    file,
+    s.code.replace(/from 'typeorm-pgview(\/nestjs)?'/g, (_, sub: string = '') => `from '${source}${sub}'`),
+  );
   try {
     const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
       cwd: ROOT,

@@ -70,6 +70,8 @@ describe('the packed tarball', () => {
         'dist/index.js',
         'dist/index.d.ts',
         'dist/cli/index.js',
+        'dist/nestjs/index.js',
+        'dist/nestjs/index.d.ts',
       ]),
     );
     for (const doc of readdirSync(path.join(root, 'docs'))) expect(files).toContain(`docs/${doc}`);
@@ -90,6 +92,12 @@ describe('the packed tarball', () => {
         'reflect-metadata': expect.any(String),
       }),
     );
+    // The NestJS entry's peers are optional: users without Nest install none of them.
+    expect(manifest.peerDependenciesMeta).toEqual({
+      '@nestjs/common': { optional: true },
+      '@nestjs/core': { optional: true },
+      '@nestjs/typeorm': { optional: true },
+    });
     expect(manifest).toEqual(
       expect.objectContaining({
         repository: expect.any(Object),
@@ -299,4 +307,42 @@ PrimaryGeneratedColumn()(User.prototype, 'id'); Entity({ name: 'scratch_users' }
       expect(help.stdout).toMatch(/^Usage: typeorm-pgview migration:generate <path\/Name> -d <data-source file>/);
     });
   });
+});
+
+describe('typeorm-pgview/nestjs', () => {
+  const probe = `const r = (id) => { try { return Object.keys(require(id)).sort().join(','); } catch (e) { return e.code; } };
+console.log(JSON.stringify({ main: typeof require('typeorm-pgview').syncViews, nestjs: r('typeorm-pgview/nestjs') }));`;
+
+  it('is a separate entry: without @nestjs installed the main one loads, and only /nestjs asks for @nestjs', () => {
+    expect(JSON.parse(run(process.execPath, ['-e', probe], scratch))).toEqual({
+      main: 'function',
+      nestjs: 'MODULE_NOT_FOUND', // @nestjs/common, an optional peer, is not installed here
+    });
+    const mainFiles = files.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/nestjs/') && f.endsWith('.js'));
+    const naming = mainFiles.filter((f) =>
+      readFileSync(path.join(scratch, 'node_modules/typeorm-pgview', f), 'utf8').includes('@nestjs'),
+    );
+    expect(naming).toEqual([]);
+  });
+
+  it('loads from CommonJS with NestJS 12 (ESM-only) installed, through require(esm)', () => {
+    run(
+      npm,
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '@nestjs/common@12',
+        '@nestjs/core@12',
+        '@nestjs/typeorm@12',
+        'rxjs@7',
+      ],
+      scratch,
+    );
+    expect(JSON.parse(run(process.execPath, ['-e', probe], scratch))).toEqual({
+      main: 'function',
+      nestjs: 'InjectPgView,PgViewModule,PgViewService,getPgViewOptionsToken,getPgViewServiceToken',
+    });
+  }, 180_000);
 });
