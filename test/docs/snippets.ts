@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { NODE_FLAGS, withoutTypeormWarnings } from '../support/typeorm-version';
 import ts from 'typescript';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -159,13 +160,13 @@ export function runSnippet(s: Snippet, databaseUrl: string): { status: number | 
     s.code.replace(/from 'typeorm-pgview(\/nestjs)?'/g, (_, sub: string = '') => `from '${source}${sub}'`),
   );
   try {
-    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
+    const result = spawnSync(process.execPath, [...NODE_FLAGS, '-r', 'ts-node/register/transpile-only', file], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: databaseUrl },
       encoding: 'utf8',
       timeout: 60_000,
     });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    return { status: result.status, stdout: result.stdout, stderr: withoutTypeormWarnings(result.stderr) };
   } finally {
     rmSync(file, { force: true });
   }

@@ -1,6 +1,7 @@
 // docs/auto-refresh.md promises about the writer: the refresh runs on a pooled connection of its own, so
 // save() never waits for it; a bug in a subscriber handler never fails a save(); an 'error' nobody listens
 // to is only logged. Nothing here depends on timing: a lock held from a third connection blocks the refresh.
+import { NODE_FLAGS, withoutTypeormWarnings } from '../support/typeorm-version';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -127,14 +128,19 @@ describe("an 'error' with no listener", () => {
   const child = (...args: string[]) =>
     new Promise<{ code: number | null; lines: string[] }>((resolve, reject) => {
       const script = join(__dirname, '../support/unheard-error-child.ts');
-      const proc = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, db.url, ...args], {
-        cwd: join(__dirname, '../..'),
-      });
+      const proc = spawn(
+        process.execPath,
+        [...NODE_FLAGS, '-r', 'ts-node/register/transpile-only', script, db.url, ...args],
+        {
+          cwd: join(__dirname, '../..'),
+        },
+      );
       let out = '';
       proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      let err = '';
+      proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
       proc.on('error', reject);
-      proc.on('close', (code) => resolve({ code, lines: out.trim().split('\n') }));
+      proc.on('close', (code) => resolve({ code, lines: `${out}${withoutTypeormWarnings(err)}`.trim().split('\n') }));
     });
 
   it("is written to the DataSource's logger and never becomes an unhandled rejection", async () => {

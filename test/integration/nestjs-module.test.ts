@@ -2,6 +2,7 @@
 // a Node process of their own (NestJS 12 is ESM-only and jest's module system cannot load it; Node 20.19+
 // loads it from require(), which is also how the CommonJS build of src/nestjs loads it). The program runs
 // every scenario in turn and prints what it saw as one JSON line per scenario.
+import { NODE_FLAGS, withoutTypeormWarnings } from '../support/typeorm-version';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -266,14 +267,14 @@ it("boots docs/nestjs.md's AppModule as written: sync at init, a save auto-refre
     ].join('\n'),
   );
   try {
-    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
+    const child = spawnSync(process.execPath, [...NODE_FLAGS, '-r', 'ts-node/register/transpile-only', file], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: dbs.docs.url },
       encoding: 'utf8',
       timeout: 60_000,
     });
     const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    expect({ status: child.status, stderr: child.stderr, result: Boolean(line) }).toEqual({
+    expect({ status: child.status, stderr: withoutTypeormWarnings(child.stderr), result: Boolean(line) }).toEqual({
       status: 0,
       stderr: '',
       result: true,
@@ -296,13 +297,13 @@ beforeAll(() => {
   const file = path.join(ROOT, 'test', 'integration', `__nestjs_module_${process.pid}.ts`);
   writeFileSync(file, PROGRAM);
   try {
-    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
+    const child = spawnSync(process.execPath, [...NODE_FLAGS, '-r', 'ts-node/register/transpile-only', file], {
       cwd: ROOT,
       env: { ...process.env, DB_A: dbs.a.url, DB_B: dbs.b.url, DB_C: dbs.c.url },
       encoding: 'utf8',
       timeout: 100_000, // a hung process (a handle left open after close()) is killed and fails the status check
     });
-    run = { status: child.status, stderr: child.stderr };
+    run = { status: child.status, stderr: withoutTypeormWarnings(child.stderr) };
     results = Object.fromEntries(
       child.stdout
         .split('\n')
