@@ -314,23 +314,18 @@ export function buildDefinition(parts: DefinitionParts): ViewDefinition {
   const primaryKey = resolvePrimaryKey(parts, o.primaryKey);
   const indexes = withKeyIndex(parts, normalizeIndexes(parts, o.indexes), primaryKey);
   if (columns) {
-    for (const c of primaryKey ?? [])
-      if (!columns.includes(c))
-        fail(
-          parts,
-          'primaryKey',
-          `names the column ${JSON.stringify(c)}, which the view does not have (columns: ${columns.join(', ')})`,
-          "Name one of the view's columns.",
-        );
-    for (const index of indexes)
-      for (const c of index.columns)
+    const known = (option: string, names: readonly string[], fix: string) => {
+      for (const c of names)
         if (!columns.includes(c))
           fail(
             parts,
-            'indexes',
+            option,
             `names the column ${JSON.stringify(c)}, which the view does not have (columns: ${columns.join(', ')})`,
-            "Index one of the view's columns.",
+            fix,
           );
+    };
+    known('primaryKey', primaryKey ?? [], "Name one of the view's columns.");
+    for (const index of indexes) known('indexes', index.columns, "Index one of the view's columns.");
   }
   const definition: ViewDefinition = {
     kind: parts.kind,

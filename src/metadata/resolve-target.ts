@@ -97,18 +97,11 @@ export function resolveTarget(dataSource: DataSource, reference: unknown, contex
       `Write 'name' or 'schema.name'; quote a part to keep capitals, spaces or dots: '"Daily Sales"', 'reporting."Daily Sales"'.`,
     );
   }
-  if (typeof reference === 'function') {
-    const relation = relationOfClass(dataSource, reference);
-    if (relation) return relation;
-    fail(
-      context,
-      reference,
-      "is not in this DataSource's entities",
-      "Add it to `entities`, or name the relation as 'schema.name'.",
-    );
-  }
-  if (isEntitySchema(reference)) {
-    const relation = relationOfSchema(dataSource, reference);
+  if (typeof reference === 'function' || isEntitySchema(reference)) {
+    const relation =
+      typeof reference === 'function'
+        ? relationOfClass(dataSource, reference)
+        : relationOfSchema(dataSource, reference);
     if (relation) return relation;
     fail(
       context,

@@ -1,39 +1,18 @@
 // The typeorm-pgview CLI, run as a child process the way users run it, against a real database.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { loadMigrationClass } from '../fixtures/migrations/load';
 import { shopV1 } from '../fixtures/migrations/shop';
+import { root, runCli } from '../support/cli';
 import { useTestDatabase } from '../support/database';
 
 const db = useTestDatabase();
 const dir = mkdtempSync(path.join(tmpdir(), 'pgview-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const root = path.resolve(__dirname, '../..');
 const dataSourceFile = path.relative(root, path.join(root, 'test/fixtures/migrations/data-source.ts'));
 
-async function cli(args: string[], version: 1 | 2 = 1) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['-r', './test/support/swc-register.js', 'src/cli/index.ts', ...args],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          PGVIEW_CLI_URL: db.url,
-          PGVIEW_SHOP_VERSION: String(version),
-        },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], version: 1 | 2 = 1) => runCli(args, db.url, { PGVIEW_SHOP_VERSION: String(version) });
 
 describe('typeorm-pgview migration:generate (CLI)', () => {
   it('checks, prints, writes, then finds nothing to do', async () => {

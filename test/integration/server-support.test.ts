@@ -14,7 +14,7 @@ import {
   type ViewDefinitionInput,
 } from '../../src';
 import { VIEW_OPTIONS } from '../../src/options/view-options';
-import { useTestDatabase } from '../support/database';
+import { serverVersion as suiteServerVersion, useTestDatabase } from '../support/database';
 
 const db = useTestDatabase();
 let serverVersion = 0;
@@ -33,7 +33,7 @@ const cases = gated.map((o) => ({
 
 beforeAll(async () => {
   await db.query('CREATE TABLE accounts (id int PRIMARY KEY, owner text)');
-  serverVersion = (await db.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v"))[0]!.v;
+  serverVersion = suiteServerVersion();
 });
 
 function spec(option: string, value: unknown): ViewDefinitionInput {

@@ -8,28 +8,18 @@ import {
   securityLabelSql,
 } from '../../../src/ddl/restore';
 import { PlanError } from '../../../src/errors';
+import { catalogView } from '../plan/states';
 
-const view = (overrides: Partial<CatalogView> = {}): CatalogView => ({
-  schema: 'app',
-  name: 'odd"v',
-  kind: 'view',
-  definition: ' SELECT t.a, t.b FROM t;',
-  populated: true,
-  options: [],
-  owner: 'me',
-  acl: null,
-  columns: [
-    { name: 'a', type: 'integer', collation: 0 },
-    { name: 'b', type: 'text', collation: 100 },
-  ],
-  columnExtras: [],
-  triggers: [],
-  rules: [],
-  securityLabels: [],
-  statistics: [],
-  blockers: [],
-  ...overrides,
-});
+const view = (overrides: Partial<CatalogView> = {}): CatalogView =>
+  catalogView('odd"v', {
+    schema: 'app',
+    definition: ' SELECT t.a, t.b FROM t;',
+    columns: [
+      { name: 'a', type: 'integer', collation: 0 },
+      { name: 'b', type: 'text', collation: 100 },
+    ],
+    ...overrides,
+  });
 
 describe('restoreStatements', () => {
   it('gives back column defaults, comments, rules, triggers, labels and column grants, in that order', () => {

@@ -2,39 +2,19 @@ import type { CatalogView, DatabaseState, DependencyEdge } from '../../../src/ca
 import { PlanError } from '../../../src/errors';
 import { buildDefinition, type ViewDefinition } from '../../../src/metadata/definition';
 import { tableImpact } from '../../../src/plan/table-impact';
+import { catalogView, edge as sharedEdge } from './states';
 
 const impact = (statements: string[], state: DatabaseState, definitions: ViewDefinition[], extra = {}) =>
   tableImpact({ statements, defaultSchema: 'public', state, definitions, ...extra });
 
-const view = (name: string, kind: 'view' | 'materialized' = 'view'): CatalogView => ({
-  schema: 'public',
-  name,
-  kind,
-  definition: ' SELECT 1;',
-  populated: true,
-  options: [],
-  owner: 'me',
-  acl: null,
-  columns: [],
-  columnExtras: [],
-  triggers: [],
-  rules: [],
-  securityLabels: [],
-  statistics: [],
-  blockers: [],
-});
+const view = (name: string, kind: 'view' | 'materialized' = 'view'): CatalogView =>
+  catalogView(name, { kind, definition: ' SELECT 1;', columns: [] });
 const edge = (
   v: string,
   ref: string,
   refColumns: string[],
   refKind: DependencyEdge['refKind'] = 'table',
-): DependencyEdge => ({
-  view: { schema: 'public', name: v },
-  ref: { schema: 'public', name: ref },
-  refKind,
-  refColumns,
-  refShape: '',
-});
+): DependencyEdge => ({ ...sharedEdge(v, ref, refKind), refColumns });
 const stateOf = (views: CatalogView[], edges: DependencyEdge[]): DatabaseState => ({
   serverVersion: 150000,
   currentUser: 'me',
