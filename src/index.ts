@@ -6,6 +6,7 @@ export type {
   MaterializedViewOptions,
   MaterializedViewIndexOptions,
   AutoRefreshOptions,
+  RebuildStrategy,
   ViewExpression,
   ViewReference,
 } from './decorators/options';

@@ -90,6 +90,18 @@ export interface PlainViewOptions extends CommonViewOptions {
   storageParameters?: never;
   /** Materialized-only; not allowed on a plain view. */
   autoRefresh?: never;
+  /** Materialized-only; not allowed on a plain view. */
+  rebuild?: never;
+  /** Materialized-only; not allowed on a plain view. */
+  refreshEvery?: never;
+  /** Materialized-only; not allowed on a plain view. */
+  maxStalenessMs?: never;
+  /** Materialized-only; not allowed on a plain view. */
+  lockTimeoutMs?: never;
+  /** Materialized-only; not allowed on a plain view. */
+  statementTimeoutMs?: never;
+  /** Materialized-only; not allowed on a plain view. */
+  analyze?: never;
 }
 
 /** An index on a materialized view. */
@@ -121,6 +133,9 @@ export interface AutoRefreshOptions {
   maxWaitMs?: number;
 }
 
+/** How a changed materialized view is rebuilt: built beside the old one and swapped, or dropped and re-created. */
+export type RebuildStrategy = 'side-by-side' | 'in-place';
+
 /** Options of a materialized view (`@MaterializedView`). */
 export interface MaterializedViewOptions extends CommonViewOptions {
   /**
@@ -136,6 +151,38 @@ export interface MaterializedViewOptions extends CommonViewOptions {
   storageParameters?: Readonly<Record<string, string | number | boolean>>;
   /** Refresh automatically after commits that change what it reads. Default: off. See docs/auto-refresh.md. */
   autoRefresh?: boolean | AutoRefreshOptions;
+  /**
+   * How a change of its definition rebuilds it. `'side-by-side'`: the new definition is built and indexed
+   * under a temporary name while readers keep using the old one, then swapped in one short transaction
+   * (see docs/production.md for the locks). `'in-place'`: dropped and re-created in one transaction, which
+   * blocks its readers for the whole build. Default: the `rebuild` option of `syncViews` or the migration
+   * generator, else `'in-place'`.
+   */
+  rebuild?: RebuildStrategy;
+  /**
+   * Refresh on a schedule as well, for data no trigger sees (`now()`, foreign tables, other databases):
+   * a duration such as `'30s'`, `'5m'`, `'1h'`, `'1d'`, or milliseconds (at least 1000). Run by
+   * auto-refresh (`enableAutoRefresh`, the NestJS module), once per interval across all processes; any
+   * other refresh (manual or change-triggered) counts as that interval's. Default: no schedule.
+   */
+  refreshEvery?: string | number;
+  /**
+   * The longest its data may lag behind: while auto-refresh runs it refreshes within this bound of a
+   * change (it caps `autoRefresh.maxWaitMs` and `refreshEvery`), and `getFreshness` reports a breach when
+   * the last refresh started longer ago than this while changes are (or may be) pending. Milliseconds.
+   * Default: no bound.
+   */
+  maxStalenessMs?: number;
+  /**
+   * `lock_timeout` of its refreshes (`SET LOCAL`, milliseconds): a refresh that cannot take its lock in
+   * time fails (and auto-refresh retries it with backoff) instead of queueing readers behind it. A
+   * `refreshMaterializedView` option of the same name overrides it. Default: the server's setting.
+   */
+  lockTimeoutMs?: number;
+  /** `statement_timeout` of its refreshes (`SET LOCAL`, milliseconds), like `lockTimeoutMs`. Default: the server's setting. */
+  statementTimeoutMs?: number;
+  /** `ANALYZE` the view after each refresh, so the planner's statistics follow its data. Default: `false`. */
+  analyze?: boolean;
   /** Plain-view only; not allowed on a materialized view. */
   recursive?: never;
   /** Plain-view only; not allowed on a materialized view. */

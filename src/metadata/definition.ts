@@ -3,7 +3,8 @@
 import { describeView, identifierProblem, type QualifiedName } from '../ddl/identifiers';
 import { expressionProblem, queryProblem, trimStatement } from '../ddl/sql-text';
 import { ViewDeclarationError } from '../errors';
-import type { MaterializedViewIndexOptions } from '../decorators/options';
+import type { MaterializedViewIndexOptions, RebuildStrategy } from '../decorators/options';
+import { parseDuration } from '../options/duration';
 import { VIEW_OPTIONS, type ViewOptionValues } from '../options/view-options';
 
 /** `'view'` (CREATE VIEW) or `'materialized'` (CREATE MATERIALIZED VIEW). */
@@ -61,6 +62,18 @@ export interface ViewDefinition extends QualifiedName, ViewOptionValues {
   readonly autoRefresh?: AutoRefreshDefinition;
   /** The key (`primaryKey`, or the class's primary columns), when it has one: database column names. */
   readonly primaryKey?: readonly string[];
+  /** How a definition change rebuilds it, when declared (materialized views; else the caller's default). */
+  readonly rebuild?: RebuildStrategy;
+  /** The interval of scheduled refreshes, in milliseconds (materialized views with `refreshEvery`). */
+  readonly refreshEveryMs?: number;
+  /** The staleness bound, in milliseconds (materialized views with `maxStalenessMs`). */
+  readonly maxStalenessMs?: number;
+  /** `lock_timeout` of its refreshes, in milliseconds, when declared. */
+  readonly lockTimeoutMs?: number;
+  /** `statement_timeout` of its refreshes, in milliseconds, when declared. */
+  readonly statementTimeoutMs?: number;
+  /** `ANALYZE` after each refresh (materialized views). */
+  readonly analyze: boolean;
   /** Where it was declared, for messages: `class UserStats`, or `definition public.user_stats`. */
   readonly source: string;
   /** The decorated class, when there is one. */
@@ -109,7 +122,21 @@ export interface ViewDefinitionInput {
 
 const onlyFor = (kind: ViewKind) =>
   VIEW_OPTIONS.filter((o) => o.kinds.length === 1 && o.kinds[0] === kind).map((o) => o.name);
-const MATERIALIZED_ONLY = ['withData', 'indexes', 'autoRefresh', ...onlyFor('materialized')];
+const MATERIALIZED_ONLY = [
+  'withData',
+  'indexes',
+  'autoRefresh',
+  'rebuild',
+  'refreshEvery',
+  'maxStalenessMs',
+  'lockTimeoutMs',
+  'statementTimeoutMs',
+  'analyze',
+  ...onlyFor('materialized'),
+];
+const REBUILD_STRATEGIES: readonly RebuildStrategy[] = ['side-by-side', 'in-place'];
+/** The shortest `refreshEvery`: a schedule is for data no trigger sees, not a busy loop. */
+export const MIN_REFRESH_EVERY_MS = 1000;
 const PLAIN_ONLY = ['recursive', ...onlyFor('view')];
 const INDEX_METHODS = ['btree', 'hash', 'gist', 'spgist', 'gin', 'brin'];
 
@@ -264,6 +291,56 @@ function bool(parts: DefinitionParts, option: string, value: unknown, fallback: 
   return value;
 }
 
+function milliseconds(parts: DefinitionParts, option: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    fail(
+      parts,
+      option,
+      `must be a whole number of milliseconds >= 1, got ${JSON.stringify(value)}`,
+      `Write \`${option}: 5000\`, or leave it out.`,
+    );
+  return value;
+}
+
+/** The runtime options of a materialized view (schedule, staleness bound, refresh limits, rebuild strategy). */
+function refreshSettings(parts: DefinitionParts, o: Record<string, unknown>) {
+  if (o.rebuild !== undefined && !REBUILD_STRATEGIES.includes(o.rebuild as RebuildStrategy))
+    fail(
+      parts,
+      'rebuild',
+      `must be 'side-by-side' or 'in-place', got ${JSON.stringify(o.rebuild)}`,
+      "Write `rebuild: 'side-by-side'`, or leave it out.",
+    );
+  let refreshEveryMs: number | undefined;
+  if (o.refreshEvery !== undefined) {
+    refreshEveryMs = parseDuration(o.refreshEvery);
+    if (refreshEveryMs === undefined || refreshEveryMs < MIN_REFRESH_EVERY_MS)
+      fail(
+        parts,
+        'refreshEvery',
+        `must be a duration of at least 1s ('30s', '5m', '1h', '1d') or milliseconds >= ${MIN_REFRESH_EVERY_MS}, got ${JSON.stringify(o.refreshEvery)}`,
+        "Write `refreshEvery: '5m'`.",
+      );
+  }
+  const settings = {
+    ...(o.rebuild !== undefined ? { rebuild: o.rebuild as RebuildStrategy } : {}),
+    ...(refreshEveryMs !== undefined ? { refreshEveryMs } : {}),
+    maxStalenessMs: milliseconds(parts, 'maxStalenessMs', o.maxStalenessMs),
+    lockTimeoutMs: milliseconds(parts, 'lockTimeoutMs', o.lockTimeoutMs),
+    statementTimeoutMs: milliseconds(parts, 'statementTimeoutMs', o.statementTimeoutMs),
+    analyze: bool(parts, 'analyze', o.analyze, false),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as {
+    rebuild?: RebuildStrategy;
+    refreshEveryMs?: number;
+    maxStalenessMs?: number;
+    lockTimeoutMs?: number;
+    statementTimeoutMs?: number;
+    analyze: boolean;
+  };
+}
+
 /** Validates the parts and returns the frozen definition. Throws ViewDeclarationError naming the culprit. */
 export function buildDefinition(parts: DefinitionParts): ViewDefinition {
   const o = parts.options;
@@ -341,6 +418,7 @@ export function buildDefinition(parts: DefinitionParts): ViewDefinition {
     indexes: Object.freeze(indexes),
     ...(parts.autoRefresh ? { autoRefresh: Object.freeze(parts.autoRefresh) } : {}),
     ...(primaryKey ? { primaryKey: Object.freeze(primaryKey) } : {}),
+    ...refreshSettings(parts, o),
     source: parts.source,
     ...(parts.target ? { target: parts.target } : {}),
   };

@@ -161,3 +161,53 @@ describe('buildDefinition: primaryKey', () => {
     );
   });
 });
+
+describe('buildDefinition: runtime options of a materialized view', () => {
+  const mat = (options: Record<string, unknown>) => parts({ kind: 'materialized', options });
+
+  it('resolves a schedule, a staleness bound, refresh limits and the rebuild strategy', () => {
+    const d = buildDefinition(
+      mat({
+        rebuild: 'side-by-side',
+        refreshEvery: '5m',
+        maxStalenessMs: 2000,
+        lockTimeoutMs: 100,
+        statementTimeoutMs: 60_000,
+        analyze: true,
+      }),
+    );
+    expect(d).toMatchObject({
+      rebuild: 'side-by-side',
+      refreshEveryMs: 300_000,
+      maxStalenessMs: 2000,
+      lockTimeoutMs: 100,
+      statementTimeoutMs: 60_000,
+      analyze: true,
+    });
+    expect(buildDefinition(mat({ refreshEvery: 1500 })).refreshEveryMs).toBe(1500);
+    expect(buildDefinition(mat({ refreshEvery: '1.5h' })).refreshEveryMs).toBe(5_400_000);
+  });
+
+  it('leaves them out when not declared (analyze: false)', () => {
+    const d = buildDefinition(mat({}));
+    expect(d.analyze).toBe(false);
+    for (const key of ['rebuild', 'refreshEveryMs', 'maxStalenessMs', 'lockTimeoutMs', 'statementTimeoutMs'])
+      expect(d).not.toHaveProperty(key);
+  });
+
+  it('refuses bad values, naming the option and the fix', () => {
+    rejects(mat({ rebuild: 'swap' }), /option `rebuild` must be 'side-by-side' or 'in-place', got "swap"/);
+    rejects(mat({ refreshEvery: '5 minutes' }), /option `refreshEvery` must be a duration.*got "5 minutes".*'5m'/);
+    rejects(mat({ refreshEvery: 10 }), /option `refreshEvery` must be a duration of at least 1s/);
+    rejects(mat({ refreshEvery: '0s' }), /option `refreshEvery`/);
+    rejects(mat({ maxStalenessMs: -1 }), /option `maxStalenessMs` must be a whole number of milliseconds >= 1, got -1/);
+    rejects(mat({ lockTimeoutMs: 1.5 }), /option `lockTimeoutMs` must be a whole number/);
+    rejects(mat({ statementTimeoutMs: '1s' }), /option `statementTimeoutMs` must be a whole number/);
+    rejects(mat({ analyze: 'yes' }), /option `analyze` must be true or false/);
+  });
+
+  it('refuses each on a plain view', () => {
+    for (const key of ['rebuild', 'refreshEvery', 'maxStalenessMs', 'lockTimeoutMs', 'statementTimeoutMs', 'analyze'])
+      rejects({ options: { [key]: 1 } }, new RegExp(`option \`${key}\` applies to materialized views only`));
+  });
+});
