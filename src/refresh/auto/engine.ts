@@ -5,7 +5,7 @@
 // (`addSource` installs them, `stop()` removes them); the registry only maps a DataSource to it.
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { STATE_TABLE_NAME, stateSequenceOf } from '../../ddl/auto-refresh';
-import { displayName, type QualifiedName } from '../../ddl/identifiers';
+import { displayName, relationKey, type QualifiedName } from '../../ddl/identifiers';
 import { PgViewError } from '../../errors';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
@@ -139,6 +139,18 @@ export class AutoRefresh extends AutoRefreshEmitter {
   /** The live change sources, in the order they were added. Empty once stopped. */
   get sources(): readonly AutoRefreshSourceName[] {
     return [...this.active];
+  }
+
+  /**
+   * Whether this auto-refresh knows of committed changes to what `view` reads that no finished refresh
+   * covers: the time the oldest was seen, or `null` when nothing is outstanding. Undefined when `view` is
+   * not one it refreshes (it cannot tell). Used by `getFreshness`.
+   */
+  pendingSince(view: QualifiedName): Date | null | undefined {
+    const key = relationKey(view);
+    if (!this.definitions.some((d) => relationKey(d) === key)) return undefined;
+    const since = this.scheduler.pendingSince(key);
+    return since === undefined ? null : new Date(Date.now() - (performance.now() - since));
   }
 
   /** Whether `stop()` was called (or the DataSource was destroyed). */

@@ -49,6 +49,8 @@ interface ViewState {
   /** When the refresh in flight started, and the epoch of its batch. */
   startedAt: number;
   inFlightEpoch: number;
+  /** The first change of the batch in flight (`performance.now()`). */
+  inFlightFirstAt?: number;
   timer?: NodeJS.Timeout;
   failures: number;
   /** Not before this time (lock busy or backoff after a failure). */
@@ -92,6 +94,19 @@ export class RefreshScheduler {
     this.pump(view);
     // This view's refresh may now be due later than what a view waiting for it is willing to wait.
     for (const down of this.hooks.downstream(view)) if (this.states.get(down)?.pending) this.pump(down);
+  }
+
+  /**
+   * When the oldest change marked for `view` that no finished refresh covers was seen
+   * (`performance.now()`): pending, or in a refresh still running. Undefined: nothing outstanding.
+   */
+  pendingSince(view: string): number | undefined {
+    const state = this.states.get(view);
+    if (!state) return undefined;
+    const times = [state.pending?.firstAt, state.inFlight ? state.inFlightFirstAt : undefined].filter(
+      (t): t is number => t !== undefined,
+    );
+    return times.length > 0 ? Math.min(...times) : undefined;
   }
 
   /** True while some view has a refresh running, or pending work that no running flush gave up on. */
@@ -212,8 +227,10 @@ export class RefreshScheduler {
     state.pending = undefined;
     state.startedAt = now;
     state.inFlightEpoch = batch.epoch;
+    state.inFlightFirstAt = batch.firstAt;
     state.inFlight = this.attempt(view, state, batch).finally(() => {
       state.inFlight = undefined;
+      state.inFlightFirstAt = undefined;
       this.pump(view);
       for (const down of this.hooks.downstream(view)) this.pump(down);
       this.checkIdle();
