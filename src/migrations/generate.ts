@@ -14,7 +14,8 @@ import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import { leavingViews } from '../plan/closure';
 import { planSync, viewsToProbe, WITH_NEW_VIEW, type PlanStep } from '../plan/plan';
 import { tableImpact } from '../plan/table-impact';
-import { withoutViewForeignKeys } from '../plan/table-statements';
+import { viewEntityKeys, withoutViewForeignKeys } from '../plan/table-statements';
+import { ensureMetadataTable } from '../sync/metadata-table';
 import { runProbes } from '../sync/probe';
 import { registryEntries, registryOf } from '../sync/registry';
 import { planAutoRefreshTriggers } from '../refresh/auto/triggers';
@@ -71,12 +72,13 @@ async function trial(
   const defaultSchema = defaultSchemaOf(dataSource);
   const definitions = collectViews(dataSource);
   const managed = new Map(definitions.filter((d) => d.synchronize).map((d) => [relationKey(d), d]));
-  const memory = await dataSource.driver.createSchemaBuilder().log();
+  const builder = dataSource.driver.createSchemaBuilder();
+  const memory = await builder.log();
   // TypeORM adds foreign keys for relations to view entities too; PostgreSQL refuses them.
   const tables = withoutViewForeignKeys(
     memory.upQueries,
     memory.downQueries,
-    new Set(definitions.map(relationKey)),
+    viewEntityKeys(dataSource),
     defaultSchema,
   );
   const tableUp = tables.up.map((q) => ({ sql: q.query, parameters: q.parameters ?? [] }));
@@ -114,7 +116,8 @@ async function trial(
       assertRestorable(before.views.get(relationKey(view))!);
   for (const view of [...impact.views].reverse())
     await run(`${displayName(view)}: dropped before the table changes because ${view.reason}`, dropViewSql(view));
-  // 2. TypeORM's own table changes.
+  // 2. TypeORM's own table changes (its migration runner creates its metadata table first: so does the trial).
+  await ensureMetadataTable(builder, qr, tables.up, dataSource);
   for (const q of tableUp) await run("tables: TypeORM's schema changes", q.sql, q.parameters);
   // 3. Views we do not manage come back exactly as they were; ours are left to the planner. Registered views
   //    no longer declared stay dropped. One that reads a view of ours waits until the planner has built it.

@@ -6,7 +6,7 @@ import type { DatabaseState } from '../catalog/reader';
 import { displayName, quoteIdentifier, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { PlanError } from '../errors';
 import type { ViewDefinition } from '../metadata/definition';
-import { collidesWithViews, tableChanges, type TableChange } from './table-statements';
+import { collidesWithViews, tableChanges, viewsDroppedBy, type TableChange } from './table-statements';
 
 /** A view dropped before the table statements and created again after them. */
 export interface RebuiltView extends QualifiedName {
@@ -73,13 +73,15 @@ export function tableImpact(input: TableImpactInput): TableImpact {
 
   const graph = graphOf(state);
   const managed = new Set(input.definitions.filter((d) => d.synchronize).map(relationKey));
+  // Views the statements drop themselves (TypeORM's own view entities): not moved aside, but their readers are.
+  const droppedByStatements = viewsDroppedBy(input.statements, input.defaultSchema);
   const reasons = new Map<string, string>();
   const readsChanged = new Map<string, string[]>();
   for (const edge of state.edges) {
     const change = changes.get(relationKey(edge.ref));
     if (!change || !collidesWithViews(change)) continue;
     const viewKey = relationKey(edge.view);
-    if (!state.views.has(viewKey)) continue;
+    if (!state.views.has(viewKey) || droppedByStatements.has(viewKey)) continue;
     const table = displayName(edge.ref);
     const hit = change.dropped
       ? edge.refColumns
@@ -92,11 +94,11 @@ export function tableImpact(input: TableImpactInput): TableImpact {
     if (!reasons.has(viewKey)) reasons.set(viewKey, reasonFor(change, table, hit));
   }
   // Everything reading an affected view goes too, and comes back after it.
-  const queue = [...reasons.keys()];
+  const queue = [...reasons.keys(), ...[...droppedByStatements].filter((k) => state.views.has(k))];
   while (queue.length > 0) {
     const read = queue.shift()!;
     for (const reader of graph.readersOf(read)) {
-      if (reasons.has(reader) || !state.views.has(reader)) continue;
+      if (reasons.has(reader) || !state.views.has(reader) || droppedByStatements.has(reader)) continue;
       reasons.set(reader, `it reads ${displayName(state.views.get(read)!)}, which is rebuilt`);
       queue.push(reader);
     }

@@ -3,7 +3,9 @@
 // ... TYPE and DROP TABLE under a view that reads the column or table; adding a column, an index, a
 // constraint or a default leaves views alone, and a renamed column is followed by views automatically.
 // Pure: statement text in, changes out.
+import type { DataSource } from 'typeorm';
 import { identifierAt, relationAt, relationKey, type QualifiedName } from '../ddl/identifiers';
+import { relationOfMetadata } from '../metadata/resolve-target';
 
 /** What the pending statements do to one table. */
 export interface TableChange {
@@ -130,6 +132,27 @@ function alterAction(change: TableChange, action: string): void {
   }
 }
 
+/**
+ * The views `statements` drop themselves (`DROP VIEW`, `DROP MATERIALIZED VIEW`: TypeORM's way with its own
+ * view entities, which it then re-creates), by relationKey.
+ *
+ * @example
+ * viewsDroppedBy(['DROP VIEW "public"."names"'], 'public') // Set { '["public","names"]' }
+ */
+export function viewsDroppedBy(statements: readonly string[], defaultSchema: string): Set<string> {
+  const dropped = new Set<string>();
+  for (const raw of statements) {
+    const sql = raw.trim();
+    const m = /^DROP\s+(?:MATERIALIZED\s+)?VIEW\s+(?:IF\s+EXISTS\s+)?/i.exec(sql);
+    if (!m) continue;
+    for (const part of splitActions(sql.slice(m[0].length).replace(/\s+(CASCADE|RESTRICT)\s*$/i, ''))) {
+      const target = relationAt(part, 0, defaultSchema);
+      if (target) dropped.add(relationKey(target.relation));
+    }
+  }
+  return dropped;
+}
+
 /** A foreign key a statement adds (`ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY (...) REFERENCES r`). */
 export interface AddedForeignKey {
   readonly table: QualifiedName;
@@ -157,6 +180,19 @@ export function addedForeignKey(sql: string, defaultSchema: string): AddedForeig
   return references
     ? { table: target.relation, constraint: constraint.name, references: references.relation }
     : undefined;
+}
+
+/**
+ * Every view entity of the DataSource, by relationKey: ours (`@PgView`, `@MaterializedView`,
+ * `definePgView`, ...) and TypeORM's own `@ViewEntity` / `EntitySchema` views, which TypeORM's schema
+ * builder also tries to reference with foreign keys.
+ */
+export function viewEntityKeys(dataSource: DataSource): Set<string> {
+  return new Set(
+    dataSource.entityMetadatas
+      .filter((m) => m.tableType === 'view')
+      .map((m) => relationKey(relationOfMetadata(dataSource, m))),
+  );
 }
 
 /**

@@ -12,7 +12,8 @@ import type { ViewDefinition } from '../metadata/definition';
 import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { leavingViews } from '../plan/closure';
 import { tableImpact, type RebuiltView, type TableImpact } from '../plan/table-impact';
-import { collidesWithViews, tableChanges, withoutViewForeignKeys } from '../plan/table-statements';
+import { ensureMetadataTable } from './metadata-table';
+import { collidesWithViews, tableChanges, viewEntityKeys, withoutViewForeignKeys } from '../plan/table-statements';
 import { registryOf } from './registry';
 import { checkRestored } from './restore-check';
 import { syncInTransaction, type SyncResult } from './sync-views';
@@ -98,7 +99,7 @@ async function run(
   const [current] = (await queryRunner.query(CURRENT_SCHEMA_QUERY)) as { schema: string }[];
   const defaultSchema = current?.schema ?? 'public';
   // TypeORM adds foreign keys for relations to view entities too; PostgreSQL refuses them.
-  const pending = withoutViewForeignKeys(logged, [], new Set(definitions.map(relationKey)), defaultSchema).up;
+  const pending = withoutViewForeignKeys(logged, [], viewEntityKeys(dataSource), defaultSchema).up;
   const statements = pending.map((q) => q.query);
   // The catalog is read only when some statement could collide with a view.
   let state: DatabaseState | undefined;
@@ -156,23 +157,6 @@ async function run(
     rebuiltViews: rebuilt,
     views: { ...views, executed },
   };
-}
-
-/**
- * TypeORM's build() creates its metadata table before statements that write to it (generated columns);
- * log() does not include that step, so take it here when the statements need it.
- */
-async function ensureMetadataTable(
-  builder: unknown,
-  queryRunner: QueryRunner,
-  pending: PendingQuery[],
-  dataSource: DataSource,
-) {
-  const table = (dataSource as { metadataTableName?: string }).metadataTableName ?? 'typeorm_metadata';
-  const create = (builder as { createMetadataTableIfNecessary?: (qr: QueryRunner) => Promise<void> })
-    .createMetadataTableIfNecessary;
-  if (typeof create === 'function' && pending.some((q) => q.query.includes(table)))
-    await create.call(builder, queryRunner);
 }
 
 /**

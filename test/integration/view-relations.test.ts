@@ -9,6 +9,7 @@ import {
   OneToMany,
   PrimaryGeneratedColumn,
   ViewColumn,
+  EntitySchema,
   type DataSource,
   type Relation,
 } from 'typeorm';
@@ -185,5 +186,87 @@ describe('dataSource.synchronize() with a relation to a view', () => {
 
     const naive = await db.connect({ entities: [PlainShopper, PlainBasket, PlainShopperStats] });
     await expect(naive.synchronize()).rejects.toThrow(/referenced relation "plain_shopper_stats" is not a table/);
+  });
+});
+
+// TypeORM's own views (an EntitySchema of type 'view', not made by definePgView): its schema builder wants
+// the same foreign key to them. (A TypeORM @ViewEntity cannot be referenced at all: its columns have no type.)
+@Entity({ name: 'tv_shoppers' })
+class TvShopper {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() name!: string;
+}
+interface TvShopperNames {
+  shopper_id: number;
+  shout: string;
+}
+const TvShopperNames = new EntitySchema<TvShopperNames>({
+  name: 'tv_shopper_names',
+  type: 'view',
+  expression: 'SELECT id AS shopper_id, upper(name) AS shout FROM tv_shoppers',
+  columns: { shopper_id: { type: 'int', primary: true }, shout: { type: 'text' } },
+});
+interface TvBasket {
+  id: number;
+  shopper_id: number;
+  names: TvShopperNames;
+}
+const TvBasket = new EntitySchema<TvBasket>({
+  name: 'tv_baskets',
+  columns: { id: { type: 'int', primary: true, generated: 'increment' }, shopper_id: { type: 'int' } },
+  relations: { names: { type: 'many-to-one', target: 'tv_shopper_names', joinColumn: { name: 'shopper_id' } } },
+});
+
+describe("a relation to TypeORM's own view entity", () => {
+  const tvEntities = [TvShopper, TvShopperNames, TvBasket];
+
+  it('gets no foreign key from synchronizeSchema or the migration generator, and loads', async () => {
+    const ds = await db.connect({ entities: tvEntities });
+    expect((await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query).join('\n')).toMatch(
+      /REFERENCES "tv_shopper_names"/,
+    );
+    const generated = (await generateMigrationStatements(ds))!;
+    expect([...generated.up, ...generated.down].map((s) => s.sql).join('\n')).not.toMatch(/tv_shopper_names"\(/);
+    const before = await foreignKeys();
+    await synchronizeSchema(ds);
+    expect(await foreignKeys()).toEqual(before);
+    expect(await generateMigrationStatements(ds)).toBeUndefined();
+    await ds.getRepository(TvShopper).save({ name: 'ada' });
+    await ds.getRepository(TvBasket).save({ shopper_id: 1 });
+    const basket = await ds.getRepository(TvBasket).findOneOrFail({ where: { id: 1 }, relations: { names: true } });
+    expect(basket.names.shout).toBe('ADA');
+  });
+});
+
+describe("TypeORM's own view entity over a column TypeORM retypes", () => {
+  @Entity({ name: 'tr_people' })
+  class Person {
+    @PrimaryGeneratedColumn() id!: number;
+    @Column('varchar', { length: 20 }) name!: string;
+  }
+  @Entity({ name: 'tr_people' })
+  class PersonWider {
+    @PrimaryGeneratedColumn() id!: number;
+    @Column('varchar', { length: 80 }) name!: string;
+  }
+  const shout = new EntitySchema<{ id: number; shout: string }>({
+    name: 'tr_shout',
+    type: 'view',
+    expression: 'SELECT id, upper(name) AS shout FROM tr_people',
+    columns: { id: { type: 'int', primary: true }, shout: { type: 'text' } },
+  });
+
+  it('synchronizeSchema moves the view aside and restores it; the generator then has nothing to do', async () => {
+    const first = await db.connect({ entities: [Person, shout] });
+    await synchronizeSchema(first);
+    const wider = await db.connect({ entities: [PersonWider, shout] });
+    const pending = (await wider.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query).join('\n');
+    // TypeORM drops and adds the column back under its own view (its synchronize() would fail there).
+    expect(pending).toMatch(/ALTER TABLE "tr_people" DROP COLUMN "name"/);
+    expect((await generateMigrationStatements(wider))!.up.length).toBeGreaterThan(0);
+    await synchronizeSchema(wider);
+    await wider.getRepository(PersonWider).save({ name: 'grace' });
+    expect(await wider.query('SELECT shout FROM tr_shout')).toEqual([{ shout: 'GRACE' }]);
+    expect(await generateMigrationStatements(wider)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { collidesWithViews, tableChanges } from '../../../src/plan/table-statements';
+import { collidesWithViews, tableChanges, viewsDroppedBy } from '../../../src/plan/table-statements';
 
 const key = (schema: string, name: string) => JSON.stringify([schema, name]);
 
@@ -80,5 +80,23 @@ describe('tableChanges: what TypeORM pending statements do to tables', () => {
       [{ schema: 'public', name: 'old_stuff' }, true, [], []],
     ]);
     expect(collidesWithViews(changes.get(JSON.stringify(['public', 'users']))!)).toBe(false);
+  });
+});
+
+describe('viewsDroppedBy: views the statements drop themselves', () => {
+  it('reads DROP VIEW and DROP MATERIALIZED VIEW, quoted or not, qualified or not, lists too', () => {
+    const dropped = viewsDroppedBy(
+      [
+        'DROP VIEW "public"."names"',
+        'drop materialized view if exists reports.totals cascade',
+        'DROP VIEW "Mixed Case", other',
+        'DROP TABLE "names_table"',
+        'ALTER TABLE "t" DROP COLUMN "v"',
+      ],
+      'public',
+    );
+    expect([...dropped].sort()).toEqual(
+      [key('public', 'names'), key('reports', 'totals'), key('public', 'Mixed Case'), key('public', 'other')].sort(),
+    );
   });
 });
