@@ -114,6 +114,8 @@ export interface ViewDefinitionInput {
   withData?: boolean;
   /** Indexes (materialized views). */
   indexes?: readonly MaterializedViewIndexOptions[];
+  /** The key's columns: on a materialized view, a unique index over them is added (as `primaryKey` on a class). */
+  primaryKey?: readonly [string, ...string[]];
   /** The tablespace (materialized views). */
   tablespace?: string;
   /** Storage parameters, `WITH (...)` (materialized views), e.g. `{ fillfactor: 70 }`. */

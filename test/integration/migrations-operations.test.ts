@@ -28,7 +28,8 @@ const userStats: ViewDefinitionInput = {
   expression: `SELECT u.id AS user_id, u.name, count(o.id)::int AS order_count, coalesce(sum(o.amount), 0) AS total_spent
       FROM active_users u LEFT JOIN orders o ON o."userId" = u.id
      GROUP BY u.id, u.name`,
-  indexes: [{ columns: ['user_id'], unique: true }],
+  // The key gives the unique index CONCURRENTLY needs, as the class's declared index does.
+  primaryKey: ['user_id'],
 };
 
 class CreateViews1700000000001 implements MigrationInterface {
