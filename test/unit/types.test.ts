@@ -52,6 +52,28 @@ describe('option types', () => {
     expect([a, b, c, d, e, f, g, h]).toHaveLength(8);
     expect(typeof refreshMaterializedView).toBe('function');
   });
+
+  it('type the production options of a materialized view, and refuse them on a plain view', () => {
+    const ok: MaterializedViewOptions = {
+      expression: sql,
+      rebuild: 'side-by-side',
+      refreshEvery: '5m',
+      maxStalenessMs: 60_000,
+      lockTimeoutMs: 100,
+      statementTimeoutMs: 30_000,
+      analyze: true,
+    };
+    const ms: MaterializedViewOptions = { expression: sql, refreshEvery: 300_000 };
+    // @ts-expect-error rebuild takes 'side-by-side' or 'in-place'
+    const a: MaterializedViewOptions = { expression: sql, rebuild: 'swap' };
+    // @ts-expect-error a schedule on a plain view
+    const b: PgViewOptions = { expression: sql, refreshEvery: '5m' };
+    // @ts-expect-error refresh timeouts on a plain view
+    const c: PgViewOptions = { expression: sql, lockTimeoutMs: 100 };
+    // @ts-expect-error analyze is a boolean
+    const d: MaterializedViewOptions = { expression: sql, analyze: 'yes' };
+    expect([ok, ms, a, b, c, d]).toHaveLength(6);
+  });
 });
 
 describe('definePgView / defineMaterializedView option types', () => {
