@@ -46,7 +46,11 @@ export function sideBySideNames(
  * under their temporary names, and its comment. Locks only the new object (and ACCESS SHARE on what the
  * query reads), so readers of the old view never wait for it.
  */
-export function buildStatements(view: ViewDefinition, names: SideBySideNames, options: { withData: boolean }): string[] {
+export function buildStatements(
+  view: ViewDefinition,
+  names: SideBySideNames,
+  options: { withData: boolean },
+): string[] {
   const temp = { schema: view.schema, name: names.view, kind: view.kind };
   const clauses = declaredClauses(view);
   return [

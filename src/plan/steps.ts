@@ -22,16 +22,7 @@ import type { RebuildPlan } from './side-by-side';
  * temporary name), `swap` (after the old one is dropped, the new one and its indexes take the declared names).
  */
 export type StepAction =
-  | 'create'
-  | 'replace'
-  | 'drop'
-  | 'restore'
-  | 'create-index'
-  | 'drop-index'
-  | 'comment'
-  | 'alter'
-  | 'build'
-  | 'swap';
+  'create' | 'replace' | 'drop' | 'restore' | 'create-index' | 'drop-index' | 'comment' | 'alter' | 'build' | 'swap';
 
 /** One statement of a plan, with the view it concerns and why it is there. */
 export interface PlanStep {

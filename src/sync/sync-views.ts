@@ -99,7 +99,9 @@ function explain(step: PlanStep, index: number, error: unknown): SyncError {
   const hint =
     step.action === 'create-index' && pg.code === '42703'
       ? ' An index in option `indexes` names a column the view does not have: index one of its columns.'
-      : step.action === 'create' || step.action === 'replace' || (step.action === 'build' && step.sql.startsWith('CREATE MATERIALIZED'))
+      : step.action === 'create' ||
+          step.action === 'replace' ||
+          (step.action === 'build' && step.sql.startsWith('CREATE MATERIALIZED'))
         ? " Check the view's `expression` against the current tables and views."
         : '';
   return new SyncError(
