@@ -182,23 +182,30 @@ describe('readers during the rebuild', () => {
       waitFor('sbs_reader', "wait_event_type = 'Lock' AND wait_event = 'relation' AND state = 'active'"),
     ]);
     const servedDuringBuild = served;
+    // What the sync holds on the old view while its build waits (the lock table in docs/production.md).
+    const held = await db.query<{ mode: string }>(
+      `SELECT DISTINCT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE a.application_name = 'sbs_sync' AND l.relation = 'item_mv'::regclass AND l.granted ORDER BY 1`,
+    );
     await gate.query('SELECT pg_advisory_unlock(4242)');
     await sync;
-    return { servedDuringBuild, read: await read };
+    return { servedDuringBuild, read: await read, held: held.map((h) => h.mode) };
   }
 
   it('side by side (the sync option as default), a point read on the old view is served while the build runs', async () => {
     const Gated = declare('SELECT id, price * 3 AS price FROM items WHERE sbs_gate() = 1');
-    const { servedDuringBuild, read } = await rebuildWithReader(Gated, { rebuild: 'side-by-side' });
+    const { servedDuringBuild, read, held } = await rebuildWithReader(Gated, { rebuild: 'side-by-side' });
     expect(servedDuringBuild).toBe(true);
+    expect(held.filter((mode) => mode !== 'AccessShareLock')).toEqual([]);
     expect(read).toEqual({ price: 14 }); // the old view's row
     expect((await reader.query('SELECT price FROM item_mv WHERE id = 7')).rows).toEqual([{ price: 21 }]);
   });
 
   it('in place (declared, over the sync option), the reader waits on a lock until the rebuild commits', async () => {
     const Gated = declare('SELECT id, price * 4 AS price FROM items WHERE sbs_gate() = 1', 'in-place');
-    const { servedDuringBuild, read } = await rebuildWithReader(Gated, { rebuild: 'side-by-side' });
+    const { servedDuringBuild, read, held } = await rebuildWithReader(Gated, { rebuild: 'side-by-side' });
     expect(servedDuringBuild).toBe(false);
+    expect(held).toContain('AccessExclusiveLock');
     expect(read).toEqual({ price: 28 }); // served after the commit, from the new view
   });
 });
