@@ -1,5 +1,6 @@
-// Phase 3 of the planner: the verdicts and the closure as ordered statements. Drops first (readers before
-// what they read), then creates, replaces and restores in dependency order, then changes in place. Pure.
+// Phase 3 of the planner: the verdicts and the closure as ordered statements. Side-by-side builds first
+// (they lock nothing readers use), then drops (readers before what they read), then creates, swaps,
+// replaces and restores in dependency order, then changes in place. Pure.
 import { graphOf, nameOfKey } from '../catalog/graph';
 import type { DatabaseState } from '../catalog/reader';
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
