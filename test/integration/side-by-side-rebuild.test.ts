@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { ViewColumn } from 'typeorm';
-import { MaterializedView, PgView, syncViews, SyncError, type MaterializedViewIndexOptions } from '../../src';
+import {
+  MaterializedView,
+  PgView,
+  synchronizeSchema,
+  syncViews,
+  SyncError,
+  type MaterializedViewIndexOptions,
+} from '../../src';
 import { generateAndLoad } from '../fixtures/migrations/load';
 import { useTestDatabase, withAdminClient } from '../support/database';
 
@@ -232,5 +239,14 @@ describe('generated migration', () => {
     await ds.undoLastMigration();
     expect(await snapshot()).toEqual(before);
     expect(await leftovers()).toBe(0);
+  });
+});
+
+describe('synchronizeSchema', () => {
+  it('passes rebuild to the view sync it runs after the table changes', async () => {
+    const ds = await db.connect({ entities: [declare('SELECT id, price + 2 AS price FROM items'), ItemCheap] });
+    const result = await synchronizeSchema(ds, { rebuild: 'side-by-side' });
+    expect(result.views.steps.filter((s) => s.action === 'build' || s.action === 'swap').length).toBe(7);
+    expect((await db.query('SELECT price FROM item_mv WHERE id = 7'))[0]).toEqual({ price: 9 });
   });
 });
