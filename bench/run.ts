@@ -8,6 +8,7 @@ import { printTable, writeResult, type ScenarioResult } from './lib/report';
 import { burstCoalescing } from './scenarios/burst';
 import { multiProcess } from './scenarios/multi-process';
 import { readersDuringRefresh } from './scenarios/readers-during-refresh';
+import { sideBySideRebuild } from './scenarios/side-by-side-rebuild';
 import { syncAtScale } from './scenarios/sync-at-scale';
 import { writeLatency } from './scenarios/write-latency';
 
@@ -17,6 +18,7 @@ const SCENARIOS: Record<string, (quick: boolean) => Promise<ScenarioResult>> = {
   'readers-during-refresh': readersDuringRefresh,
   'sync-at-scale': syncAtScale,
   'multi-process': multiProcess,
+  'side-by-side-rebuild': sideBySideRebuild,
 };
 
 async function main(): Promise<void> {

@@ -12,6 +12,8 @@ export interface GenerateArgs {
   readonly dryRun: boolean;
   readonly timestamp?: number;
   readonly autoRefreshTriggers: boolean;
+  /** `--rebuild`: how changed materialized views that declare no `rebuild` are rebuilt. */
+  readonly rebuild?: 'side-by-side' | 'in-place';
 }
 
 export interface StatusArgs {
@@ -79,6 +81,7 @@ const FLAGS = {
   dryRun: { names: ['--dry-run', '--dryrun', '--dr'], value: false },
   timestamp: { names: ['-t', '--timestamp'], value: true },
   autoRefreshTriggers: { names: ['--auto-refresh-triggers'], value: false },
+  rebuild: { names: ['--rebuild'], value: true },
   schema: { names: ['--schema'], value: true },
   json: { names: ['--json'], value: false },
   all: { names: ['--all'], value: false },
@@ -92,7 +95,7 @@ const FLAGS = {
 type FlagName = keyof typeof FLAGS;
 
 const COMMAND_FLAGS: Record<CommandArgs['command'], readonly FlagName[]> = {
-  'migration:generate': ['dataSource', 'check', 'dryRun', 'timestamp', 'autoRefreshTriggers'],
+  'migration:generate': ['dataSource', 'check', 'dryRun', 'timestamp', 'autoRefreshTriggers', 'rebuild'],
   status: ['dataSource', 'schema', 'json'],
   sync: ['dataSource', 'dryRun'],
   refresh: ['dataSource', 'all', 'concurrently', 'noConcurrently', 'cascade'],
@@ -163,6 +166,11 @@ function parseGenerate(s: Scanned): GenerateArgs {
         `Option ${s.spelled.get('timestamp')} takes milliseconds since 1970 (a whole number), got ${JSON.stringify(t)}.`,
       );
   }
+  const rebuild = text(s, 'rebuild');
+  if (rebuild !== undefined && rebuild !== 'side-by-side' && rebuild !== 'in-place')
+    throw new CliError(
+      `Option ${s.spelled.get('rebuild')} takes side-by-side or in-place, got ${JSON.stringify(rebuild)}.`,
+    );
   if (s.positional.length !== 1)
     throw new CliError(
       s.positional.length === 0
@@ -177,6 +185,7 @@ function parseGenerate(s: Scanned): GenerateArgs {
     dryRun: s.flags.has('dryRun'),
     autoRefreshTriggers: s.flags.has('autoRefreshTriggers'),
     ...(timestamp !== undefined ? { timestamp } : {}),
+    ...(rebuild !== undefined ? { rebuild } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ export async function generateCommand(args: GenerateArgs, print: (text: string) 
     name,
     timestamp: args.timestamp ?? Date.now(),
     ...(args.autoRefreshTriggers ? { autoRefreshTriggers: true } : {}),
+    ...(args.rebuild ? { rebuild: args.rebuild } : {}),
   };
   const { migration, drift } = await withDataSource(args.dataSource, async (dataSource) => {
     // --check decides by the one definition of drift that `typeorm-pgview check` uses, plus the tables.

@@ -30,6 +30,9 @@ ${DATA_SOURCE}
   -t, --timestamp <ms>     timestamp for the file and class name (default: now)
   --auto-refresh-triggers  also install the triggers of the auto-refresh 'triggers' source (once some
                            table carries one, every migration keeps them current without this flag)
+  --rebuild <strategy>     side-by-side or in-place (default): how up() rebuilds a changed materialized
+                           view that declares no \`rebuild\` (side-by-side: build under a temporary name,
+                           then swap, so readers wait only for the swap)
   -h, --help               show this help`;
 
 export const STATUS_USAGE = `Usage: typeorm-pgview status -d <data-source file> [options]

@@ -11,6 +11,7 @@ import { dropViewSql } from '../ddl/statements';
 import { graphOf } from '../catalog/graph';
 import { PlanError, SyncError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
+import type { RebuildStrategy } from '../decorators/options';
 import { leavingViews } from '../plan/closure';
 import { planSync, viewsToProbe, WITH_NEW_VIEW, type PlanStep } from '../plan/plan';
 import { tableImpact } from '../plan/table-impact';
@@ -41,6 +42,8 @@ const VERBS: Record<PlanStep['action'], string> = {
   'drop-index': 'changed',
   comment: 'changed',
   alter: 'changed',
+  build: 'built side by side under a temporary name',
+  swap: 'swapped in for the old one',
 };
 
 function stepComment(step: PlanStep, rebuiltBecause: string | undefined): string {
@@ -48,7 +51,7 @@ function stepComment(step: PlanStep, rebuiltBecause: string | undefined): string
   if (rebuiltBecause && step.action !== 'drop') return `${name}: rebuilt because ${rebuiltBecause}`;
   if (step.reason === WITH_NEW_VIEW)
     return `${name}: ${step.action === 'comment' ? 'comment' : 'index'} created with the view`;
-  const reason = step.reason.replace(/^rebuilt: /, '');
+  const reason = step.reason.replace(/^rebuilt( side by side)?: /, '');
   const verb = step.action === 'create' && step.reason.startsWith('rebuilt') ? 'rebuilt' : VERBS[step.action];
   return `${name}: ${verb} because ${reason}`;
 }
@@ -60,6 +63,12 @@ export interface GenerateOptions {
    * carries one; `true` installs them; `false` leaves them alone.
    */
   autoRefreshTriggers?: boolean;
+  /**
+   * How a changed materialized view that declares no `rebuild` is rebuilt in up(), as `syncViews`'s
+   * option: `'side-by-side'` builds the new one under a temporary name first and swaps it in at the end
+   * (the file shows each step). down() restores the old view exactly. Default: `'in-place'`.
+   */
+  rebuild?: RebuildStrategy;
 }
 
 /** The trial run on an open transaction; returns undefined when there is nothing to do. */
@@ -136,7 +145,7 @@ async function trial(
   // 4. The views, planned exactly as syncViews plans them.
   const state = await readDatabaseState(qr, registry);
   const probes = await runProbes(qr, viewsToProbe(definitions, state));
-  const plan = planSync({ definitions, state, probes });
+  const plan = planSync({ definitions, state, probes, ...(options.rebuild ? { rebuild: options.rebuild } : {}) });
   for (const step of plan.steps) await run(stepComment(step, broken.get(relationKey(step.view))), step.sql);
   for (const key of later) await restore(key);
 
@@ -168,7 +177,7 @@ async function trial(
   const changedInPlace = new Set<string>();
   for (const step of plan.steps) {
     const key = relationKey(step.view);
-    if (['create', 'replace', 'drop', 'restore'].includes(step.action)) rebuilt.add(key);
+    if (['create', 'replace', 'drop', 'restore', 'build', 'swap'].includes(step.action)) rebuilt.add(key);
     else changedInPlace.add(key);
   }
   const down = [

@@ -1,17 +1,20 @@
 // The planner: declarations + catalog state + probe results in, an ordered list of steps out. Pure.
 // One planner serves syncViews, dry runs and the migration generator, so they agree on what changed. It
-// runs in three phases, each a pure function with tests of its own: a verdict per view (verdicts.ts), the
-// closure of what else must be rebuilt (closure.ts), and the ordered steps (steps.ts).
+// runs in phases, each a pure function with tests of its own: a verdict per view (verdicts.ts), the
+// closure of what else must be rebuilt (closure.ts), how each rebuilt materialized view is rebuilt
+// (side-by-side.ts), and the ordered steps (steps.ts).
 import type { DatabaseState } from '../catalog/reader';
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
 import type { ViewDefinition } from '../metadata/definition';
 import { closureOf } from './closure';
 import type { ProbeResult } from './compare';
-import { createSteps, dropSteps, inPlaceSteps, type PlanStep } from './steps';
+import { rebuildPlanOf } from './side-by-side';
+import { buildSteps, createSteps, dropSteps, inPlaceSteps, type PlanStep } from './steps';
 import { checkDeclaredCycles, verdictsOf } from './verdicts';
 import { checkServer } from '../options/server-support';
+import type { RebuildStrategy } from '../decorators/options';
 
-export { NEW_VIEW, WITH_NEW_VIEW, type PlanStep, type StepAction } from './steps';
+export { NEW_VIEW, SIDE_BY_SIDE, WITH_NEW_VIEW, type PlanStep, type StepAction } from './steps';
 export { viewsToProbe } from './verdicts';
 
 export interface Plan {
@@ -28,6 +31,8 @@ export interface PlanInput {
   readonly probes: ReadonlyMap<string, ProbeResult>;
   /** Drop views this library created that are no longer declared (default true). */
   readonly dropUndeclared?: boolean;
+  /** How materialized views that declare no `rebuild` are rebuilt (default `'in-place'`). */
+  readonly rebuild?: RebuildStrategy;
 }
 
 /**
@@ -42,8 +47,10 @@ export function planSync(input: PlanInput): Plan {
   const managed = definitions.filter((d) => d.synchronize);
   const verdicts = verdictsOf(managed, state, input.probes);
   const closure = closureOf({ verdicts, declared, state, dropUndeclared: input.dropUndeclared ?? true });
-  const context = { state, declared, managed, verdicts, closure };
-  const steps = [...dropSteps(context), ...createSteps(context), ...inPlaceSteps(context)];
+  const rebuilds = rebuildPlanOf({ state, declared, verdicts, closure, rebuild: input.rebuild });
+  const context = { state, declared, managed, verdicts, closure, rebuilds };
+  // Side-by-side builds first: nothing before them locks what readers read.
+  const steps = [...buildSteps(context), ...dropSteps(context), ...createSteps(context), ...inPlaceSteps(context)];
   const touched = new Set(steps.map((s) => relationKey(s.view)));
   const unchanged = managed
     .filter((d) => !touched.has(relationKey(d)))

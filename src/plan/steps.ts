@@ -1,10 +1,12 @@
-// Phase 3 of the planner: the verdicts and the closure as ordered statements. Drops first (readers before
-// what they read), then creates, replaces and restores in dependency order, then changes in place. Pure.
+// Phase 3 of the planner: the verdicts and the closure as ordered statements. Side-by-side builds first
+// (they lock nothing readers use), then drops (readers before what they read), then creates, swaps,
+// replaces and restores in dependency order, then changes in place. Pure.
 import { graphOf, nameOfKey } from '../catalog/graph';
 import type { DatabaseState } from '../catalog/reader';
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
 import { accessStatements, handMadeExtras, restoreStatements } from '../ddl/restore';
 import { mentionedNames } from '../ddl/sql-text';
+import { buildStatements, swapStatements } from '../ddl/side-by-side';
 import { createViewSql, createViewStatements, dropViewSql } from '../ddl/statements';
 import { ViewDependencyCycleError } from '../errors';
 import { topologicalSort } from '../graph/topological';
@@ -12,13 +14,16 @@ import type { ViewDefinition, ViewKind } from '../metadata/definition';
 import type { Closure } from './closure';
 import type { Verdict } from './compare';
 import { inPlaceStatements } from './in-place';
+import type { RebuildPlan } from './side-by-side';
 
 /**
  * What a step does to its view: `create`, `replace` (CREATE OR REPLACE), `drop`, `restore` (re-create a view
- * not managed here as it was), `create-index`, `drop-index`, `comment`, `alter` (an option changed in place).
+ * not managed here as it was), `create-index`, `drop-index`, `comment`, `alter` (an option changed in place),
+ * `build` (a side-by-side rebuild creates the new materialized view, its indexes or its comment under a
+ * temporary name), `swap` (after the old one is dropped, the new one and its indexes take the declared names).
  */
 export type StepAction =
-  'create' | 'replace' | 'drop' | 'restore' | 'create-index' | 'drop-index' | 'comment' | 'alter';
+  'create' | 'replace' | 'drop' | 'restore' | 'create-index' | 'drop-index' | 'comment' | 'alter' | 'build' | 'swap';
 
 /** One statement of a plan, with the view it concerns and why it is there. */
 export interface PlanStep {
@@ -48,7 +53,12 @@ export interface StepContext {
   readonly managed: readonly ViewDefinition[];
   readonly verdicts: ReadonlyMap<string, Verdict>;
   readonly closure: Closure;
+  /** Which rebuilt materialized views are built side by side (none when absent). */
+  readonly rebuilds?: RebuildPlan;
 }
+
+/** The reason of every step of a side-by-side rebuild starts with this. */
+export const SIDE_BY_SIDE = 'rebuilt side by side: ';
 
 function step(
   ctx: StepContext,
@@ -87,6 +97,22 @@ export function dropSteps(ctx: StepContext): PlanStep[] {
       : `${(rebuild.get(k) ?? captured.get(k))!}${extras.length ? `; not declared, so not kept: ${extras.join(', ')}` : ''}`;
     return step(ctx, 'drop', view, dropViewSql(view), reason);
   });
+}
+
+/**
+ * The builds of side-by-side rebuilds, first in the plan: they lock only their new objects, so they run
+ * before any step that takes a lock the old views' readers wait for.
+ */
+export function buildSteps(ctx: StepContext): PlanStep[] {
+  const steps: PlanStep[] = [];
+  for (const [k, names] of ctx.rebuilds?.sideBySide ?? []) {
+    const d = ctx.declared.get(k)!;
+    const existing = ctx.state.views.get(k)!;
+    const reason = `${SIDE_BY_SIDE}${ctx.closure.rebuild.get(k)!}`;
+    for (const sql of buildStatements(d, names, { withData: d.withData && existing.populated }))
+      steps.push(step(ctx, 'build', d, sql, reason));
+  }
+  return steps;
 }
 
 /** The views being created, indexed by bare name and by qualified name, for `mentionedViews`. */
@@ -157,8 +183,19 @@ export function createSteps(ctx: StepContext): PlanStep[] {
       steps.push(step(ctx, 'replace', d, createViewSql(d, { orReplace: true }), replace.get(k)!));
       continue;
     }
+    const names = ctx.rebuilds?.sideBySide.get(k);
+    if (names) {
+      const reason = `${SIDE_BY_SIDE}${rebuild.get(k)!}`;
+      for (const sql of swapStatements(d, names)) steps.push(step(ctx, 'swap', d, sql, reason));
+      for (const sql of accessStatements(existing!, state.currentUser))
+        steps.push(step(ctx, 'restore', d, sql, `${reason}; privileges restored`));
+      continue;
+    }
     const wasPopulated = existing?.kind === 'materialized' ? existing.populated : true;
-    const reason = rebuild.has(k) ? `rebuilt: ${rebuild.get(k)}` : NEW_VIEW;
+    const inPlace = ctx.rebuilds?.inPlace.get(k);
+    const reason = rebuild.has(k)
+      ? `rebuilt: ${rebuild.get(k)}${inPlace ? ` (in place, not side by side: ${inPlace})` : ''}`
+      : NEW_VIEW;
     // The indexes and comment of a view being created are part of creating it, not changes of their own.
     const partReason = rebuild.has(k) ? reason : WITH_NEW_VIEW;
     createViewStatements(d, { withData: d.withData && wasPopulated }).forEach((sql, i) =>

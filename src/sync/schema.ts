@@ -9,6 +9,7 @@ import { createViewStatements, dropViewSql } from '../ddl/statements';
 import { isPgViewError, SyncError } from '../errors';
 import { collectViews } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
+import type { RebuildStrategy } from '../decorators/options';
 import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { leavingViews } from '../plan/closure';
 import { tableImpact, type RebuiltView, type TableImpact } from '../plan/table-impact';
@@ -34,6 +35,12 @@ export interface SchemaSyncOptions {
    * rebuilt, the view sync. Nothing changes. Default: false.
    */
   dryRun?: boolean;
+  /**
+   * Passed to the view sync: how a materialized view whose definition changed is rebuilt when it declares
+   * no `rebuild` (see SyncOptions.rebuild). Views rebuilt because TypeORM changes a table they read are
+   * always dropped before the table change and created after it. Default: `'in-place'`.
+   */
+  rebuild?: RebuildStrategy;
 }
 
 /** What synchronizeSchema did (or, with `dryRun`, would do). */
@@ -148,6 +155,7 @@ async function run(
   const views = await syncInTransaction(dataSource, queryRunner, definitions, {
     dropUndeclared: options.dropUndeclared ?? true,
     autoRefreshTriggers: options.autoRefreshTriggers ?? (triggersBefore || undefined),
+    ...(options.rebuild ? { rebuild: options.rebuild } : {}),
   });
   const executed = !options.dryRun;
   return {

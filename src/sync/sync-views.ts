@@ -8,6 +8,7 @@ import { createRegistrySql, deleteRegistrySql, upsertRegistrySql } from '../ddl/
 import { isPgViewError, SyncError, ViewDeclarationError } from '../errors';
 import { collectViews, defaultSchemaOf } from '../metadata/collect';
 import type { ViewDefinition } from '../metadata/definition';
+import type { RebuildStrategy } from '../decorators/options';
 import { dataSourceOf, inRolledBackTransaction, inTransaction, withQueryRunner, type Target } from '../db/target';
 import { planAutoRefreshTriggers, type TriggerChanges } from '../refresh/auto/triggers';
 import { checkRestored } from './restore-check';
@@ -31,6 +32,14 @@ export interface SyncOptions {
    * `enableAutoRefresh({ source: 'triggers' })`); `true` installs them; `false` leaves them alone.
    */
   autoRefreshTriggers?: boolean;
+  /**
+   * How a changed materialized view that declares no `rebuild` of its own is rebuilt. `'side-by-side'`:
+   * the new definition is built and indexed under a temporary name while readers keep using the old one,
+   * then swapped in (readers wait only for the swap, at the end of the transaction); it needs room for
+   * both copies during the build. `'in-place'`: dropped and created again (readers wait for the whole
+   * build). See docs/production.md. Default: `'in-place'`.
+   */
+  rebuild?: RebuildStrategy;
 }
 
 /** What syncViews did (or, with `dryRun`, would do). */
@@ -90,7 +99,9 @@ function explain(step: PlanStep, index: number, error: unknown): SyncError {
   const hint =
     step.action === 'create-index' && pg.code === '42703'
       ? ' An index in option `indexes` names a column the view does not have: index one of its columns.'
-      : step.action === 'create' || step.action === 'replace'
+      : step.action === 'create' ||
+          step.action === 'replace' ||
+          (step.action === 'build' && step.sql.startsWith('CREATE MATERIALIZED'))
         ? " Check the view's `expression` against the current tables and views."
         : '';
   return new SyncError(
@@ -161,7 +172,13 @@ export async function syncInTransaction(
   let state = await readDatabaseState(db, registry, { registryExists: lock?.registry_exists === true });
   await checkDependsOn(db, definitions, state);
   const probes = await runProbes(db, viewsToProbe(definitions, state));
-  const plan = planSync({ definitions, state, probes, dropUndeclared: options.dropUndeclared ?? true });
+  const plan = planSync({
+    definitions,
+    state,
+    probes,
+    dropUndeclared: options.dropUndeclared ?? true,
+    ...(options.rebuild ? { rebuild: options.rebuild } : {}),
+  });
   const dropped = plan.steps
     .filter(
       (s) => s.action === 'drop' && plan.unregister.some((u) => u.schema === s.view.schema && u.name === s.view.name),
@@ -182,7 +199,9 @@ export async function syncInTransaction(
   if (plan.steps.length > 0) {
     const before = state;
     state = await readDatabaseState(db, registry, { registryExists: state.registryExists });
-    const created = new Set(plan.steps.filter((s) => s.action === 'create').map((s) => relationKey(s.view)));
+    const created = new Set(
+      plan.steps.filter((s) => s.action === 'create' || s.action === 'swap').map((s) => relationKey(s.view)),
+    );
     const restored = plan.steps.filter((s) => s.action === 'restore' && !created.has(relationKey(s.view)));
     checkRestored('syncViews', new Set(restored.map((s) => relationKey(s.view))), before, state);
   }
@@ -208,7 +227,8 @@ export async function syncInTransaction(
 /**
  * Makes the database's views match the views declared in `dataSource`'s entities: creates what is
  * missing, changes what changed (CREATE OR REPLACE where PostgreSQL allows, otherwise drop and re-create
- * with every dependent view, managed or not), drops what this library created and is no longer declared.
+ * with every dependent view, managed or not; a materialized view can instead be built side by side, see
+ * `rebuild`), drops what this library created and is no longer declared.
  * All in one transaction: on error nothing changes. Returns what it did.
  *
  * @example
