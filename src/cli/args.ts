@@ -27,6 +27,8 @@ export interface SyncArgs {
   readonly command: 'sync';
   readonly dataSource: string;
   readonly dryRun: boolean;
+  /** `--rebuild`: how changed materialized views that declare no `rebuild` are rebuilt. */
+  readonly rebuild?: 'side-by-side' | 'in-place';
 }
 
 export interface RefreshArgs {
@@ -97,7 +99,7 @@ type FlagName = keyof typeof FLAGS;
 const COMMAND_FLAGS: Record<CommandArgs['command'], readonly FlagName[]> = {
   'migration:generate': ['dataSource', 'check', 'dryRun', 'timestamp', 'autoRefreshTriggers', 'rebuild'],
   status: ['dataSource', 'schema', 'json'],
-  sync: ['dataSource', 'dryRun'],
+  sync: ['dataSource', 'dryRun', 'rebuild'],
   refresh: ['dataSource', 'all', 'concurrently', 'noConcurrently', 'cascade'],
   graph: ['dataSource', 'format', 'schema', 'view'],
   check: ['dataSource', 'json'],
@@ -156,6 +158,15 @@ const text = (scanned: Scanned, flag: FlagName) => {
   return typeof v === 'string' ? v : undefined;
 };
 
+function rebuildOf(s: Scanned): 'side-by-side' | 'in-place' | undefined {
+  const rebuild = text(s, 'rebuild');
+  if (rebuild !== undefined && rebuild !== 'side-by-side' && rebuild !== 'in-place')
+    throw new CliError(
+      `Option ${s.spelled.get('rebuild')} takes side-by-side or in-place, got ${JSON.stringify(rebuild)}.`,
+    );
+  return rebuild;
+}
+
 function parseGenerate(s: Scanned): GenerateArgs {
   let timestamp: number | undefined;
   const t = text(s, 'timestamp');
@@ -166,11 +177,7 @@ function parseGenerate(s: Scanned): GenerateArgs {
         `Option ${s.spelled.get('timestamp')} takes milliseconds since 1970 (a whole number), got ${JSON.stringify(t)}.`,
       );
   }
-  const rebuild = text(s, 'rebuild');
-  if (rebuild !== undefined && rebuild !== 'side-by-side' && rebuild !== 'in-place')
-    throw new CliError(
-      `Option ${s.spelled.get('rebuild')} takes side-by-side or in-place, got ${JSON.stringify(rebuild)}.`,
-    );
+  const rebuild = rebuildOf(s);
   if (s.positional.length !== 1)
     throw new CliError(
       s.positional.length === 0
@@ -251,9 +258,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       const schema = text(s, 'schema');
       return { command: 'status', dataSource, json: s.flags.has('json'), ...(schema !== undefined ? { schema } : {}) };
     }
-    case 'sync':
+    case 'sync': {
       noPositional('sync', s);
-      return { command: 'sync', dataSource: needDataSource('sync', s), dryRun: s.flags.has('dryRun') };
+      const rebuild = rebuildOf(s);
+      return {
+        command: 'sync',
+        dataSource: needDataSource('sync', s),
+        dryRun: s.flags.has('dryRun'),
+        ...(rebuild !== undefined ? { rebuild } : {}),
+      };
+    }
     case 'check':
       noPositional('check', s);
       return { command: 'check', dataSource: needDataSource('check', s), json: s.flags.has('json') };

@@ -9,7 +9,9 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** Runs the command; returns the exit code. */
 export async function syncCommand(args: SyncArgs, io: CommandIo): Promise<number> {
-  const result = await withDataSource(args.dataSource, (ds) => syncViews(ds, { dryRun: args.dryRun }));
+  const result = await withDataSource(args.dataSource, (ds) =>
+    syncViews(ds, { dryRun: args.dryRun, ...(args.rebuild ? { rebuild: args.rebuild } : {}) }),
+  );
   const c = io.colours;
   const lines = result.steps.map((s, i) => {
     const where = s.source ? ` (${s.source})` : '';

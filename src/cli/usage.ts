@@ -47,7 +47,7 @@ ${DATA_SOURCE}
   --json                   print JSON ({ "version": 1, "views": [...] }, see docs/cli.md) instead of a table
   -h, --help               show this help`;
 
-export const SYNC_USAGE = `Usage: typeorm-pgview sync -d <data-source file> [--dry-run]
+export const SYNC_USAGE = `Usage: typeorm-pgview sync -d <data-source file> [--dry-run] [--rebuild <strategy>]
 
 Makes the database's views match the declarations (syncViews), in one transaction, printing each
 statement and why it runs.
@@ -55,6 +55,8 @@ statement and why it runs.
 Options:
 ${DATA_SOURCE}
   --dry-run, --dryrun, --dr  print the steps without running them
+  --rebuild <strategy>     side-by-side or in-place (default): how a changed materialized view that
+                           declares no \`rebuild\` is rebuilt (side-by-side: readers wait only for the swap)
   -h, --help               show this help`;
 
 export const REFRESH_USAGE = `Usage: typeorm-pgview refresh [view ...] -d <data-source file> [options]

@@ -1,4 +1,4 @@
-// migration:generate --rebuild: the strategy for changed materialized views that declare none.
+// --rebuild of migration:generate and sync: the strategy for changed materialized views that declare none.
 import { parseArgs } from '../../src/cli/args';
 import { CliError } from '../../src/cli/errors';
 
@@ -15,6 +15,21 @@ describe('migration:generate --rebuild', () => {
     expect(() => parseArgs([...base, '--rebuild', 'fast'])).toThrow(CliError);
     expect(() => parseArgs([...base, '--rebuild', 'fast'])).toThrow(
       'Option --rebuild takes side-by-side or in-place, got "fast".',
+    );
+  });
+});
+
+describe('sync --rebuild', () => {
+  const sync = ['sync', '-d', 'src/data-source.ts'];
+
+  it('reads the same strategies as migration:generate', () => {
+    expect(parseArgs([...sync, '--rebuild', 'side-by-side'])).toMatchObject({
+      command: 'sync',
+      rebuild: 'side-by-side',
+    });
+    expect(parseArgs([...sync, '--dry-run'])).not.toHaveProperty('rebuild');
+    expect(() => parseArgs([...sync, '--rebuild=swap'])).toThrow(
+      'Option --rebuild takes side-by-side or in-place, got "swap".',
     );
   });
 });
