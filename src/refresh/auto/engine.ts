@@ -133,7 +133,6 @@ export class AutoRefresh extends AutoRefreshEmitter {
       failed: (error) => this.report(error),
       backoffMs: (n) => Math.min(this.settings.retry.maxMs, this.settings.retry.initialMs * 2 ** (n - 1)),
     });
-    this.schedule.start();
   }
 
   /** The auto-refreshed views, as declared. */

@@ -151,10 +151,11 @@ export class RefreshSchedule {
   }
 
   /**
-   * Checks every scheduled view's current slot (after the code that started it has run, so options
-   * applied right after construction are in effect), then wakes for each next slot.
+   * Checks every scheduled view's current slot (in a microtask, after the code that called it), then
+   * wakes for each next slot. Idempotent; nothing once stopped.
    */
   start(): void {
+    if (this.stopped) return;
     for (const entry of this.entries.values())
       if (!entry.running && !entry.timer)
         this.track(
