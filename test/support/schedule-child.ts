@@ -1,6 +1,7 @@
 // A separate OS process running auto-refresh with the sched_ticks schedule, for
-// test/integration/auto-refresh-schedule-processes.test.ts. Args: <url> <application name>. Prints `ready`
-// once running; on `stop`, stops and prints `stopped <timers left>`.
+// test/integration/auto-refresh-schedule-processes.test.ts (run with -r test/support/swc-register.js).
+// Args: <url> <application name>. Prints `ready` once running; on `stop`, stops and prints
+// `stopped <timers left>`.
 import 'reflect-metadata';
 import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
