@@ -82,8 +82,8 @@ describe('the packed tarball', () => {
         !/^docs\/[^/]+\.md$/.test(f),
     );
     expect(unexpected).toEqual([]);
-    // Budget: about 250 kB packed today (docs included); a stray folder (node_modules, bench results) would blow it.
-    expect(statSync(path.join(scratch, tarball)).size).toBeLessThan(320_000);
+    // Budget: about 260-300 kB packed (dist and docs); a stray folder (node_modules, bench results) weighs megabytes.
+    expect(statSync(path.join(scratch, tarball)).size).toBeLessThan(400_000);
     const manifest = JSON.parse(readFileSync(path.join(scratch, 'node_modules/typeorm-pgview/package.json'), 'utf8'));
     expect(manifest.peerDependencies).toEqual(
       expect.objectContaining({

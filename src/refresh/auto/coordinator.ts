@@ -167,8 +167,8 @@ export class Coordination {
     return this.observer.stop();
   }
 
-  /** The state table in use once it exists (created or upgraded here), or undefined. */
-  private async ready(): Promise<QualifiedName | undefined> {
+  /** The state table in use once it exists (created or upgraded here), or undefined. Also read by schedule.ts. */
+  async ready(): Promise<QualifiedName | undefined> {
     const table = this.table;
     if (table) {
       this.checked ??= ensureStateTable(this.dataSource, table).catch((error: unknown) => {

@@ -47,5 +47,6 @@ export async function enableAutoRefresh(
     await engine.stop();
     throw error;
   }
+  engine.schedule.start(); // now, so that listeners added on the returned handle hear its first check
   return engine;
 }

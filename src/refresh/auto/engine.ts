@@ -25,6 +25,7 @@ import {
   type OptionName,
   type ResolvedAutoRefreshOptions,
 } from './options';
+import { RefreshSchedule } from './schedule';
 import { RefreshScheduler, type Batch, type Outcome } from './scheduler';
 import { ensureAutoRefreshTriggers } from './triggers';
 
@@ -62,6 +63,8 @@ export class AutoRefresh extends AutoRefreshEmitter {
   private readonly coordination: Coordination;
   private readonly watchdog: NodeJS.Timeout;
   private stopping?: Promise<void>;
+  /** @internal The `refreshEvery` schedules (schedule.ts), of views with or without `autoRefresh`. */
+  readonly schedule: RefreshSchedule;
 
   /** @internal Use `enableAutoRefresh` or `AutoRefreshSubscriber`. Starts on the defaults, with no source. */
   constructor(
@@ -124,6 +127,12 @@ export class AutoRefresh extends AutoRefreshEmitter {
       if (!this.dataSource.isInitialized) void this.halt('destroyed');
     }, WATCHDOG_MS);
     this.watchdog.unref();
+    this.schedule = new RefreshSchedule(dataSource, collectViews(dataSource), {
+      stateTable: () => this.coordination.ready(),
+      refreshed: (event) => this.emitSafely('refresh', event),
+      failed: (error) => this.report(error),
+      backoffMs: (n) => Math.min(this.settings.retry.maxMs, this.settings.retry.initialMs * 2 ** (n - 1)),
+    });
   }
 
   /** The auto-refreshed views, as declared. */
@@ -270,9 +279,12 @@ export class AutoRefresh extends AutoRefreshEmitter {
     this.active.clear();
     this.detachSubscriber?.();
     this.detachSubscriber = undefined;
-    this.stopping = Promise.all([this.scheduler.stop(), this.listener?.stop(), this.coordination.stop()]).then(
-      () => undefined,
-    );
+    this.stopping = Promise.all([
+      this.scheduler.stop(),
+      this.listener?.stop(),
+      this.coordination.stop(),
+      this.schedule.stop(),
+    ]).then(() => undefined);
     this.emitSafely('stop', { reason });
     return this.stopping;
   }
@@ -337,8 +349,10 @@ export class AutoRefresh extends AutoRefreshEmitter {
 
   private emitRefresh(view: string, batch: Batch, outcome: Extract<Outcome, { kind: 'refreshed' }>): void {
     const definition = this.router.graph!.views.get(view)!;
+    this.schedule.noteRefresh(view, outcome.durationMs);
     const event: AutoRefreshEvent = {
       view: { schema: definition.schema, name: definition.name },
+      reason: 'change',
       durationMs: outcome.durationMs,
       concurrently: outcome.concurrently,
       changedTables: [...batch.tables].sort(),

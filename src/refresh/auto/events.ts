@@ -9,6 +9,11 @@ import type { AutoRefreshSourceName } from './options';
 export interface AutoRefreshEvent {
   /** The materialized view refreshed. */
   readonly view: QualifiedName;
+  /**
+   * Why it ran: `'change'`, after committed changes to what it reads; `'schedule'`, its `refreshEvery`
+   * interval had no refresh yet (then `changedTables` is empty and `commitsCoalesced` 0).
+   */
+  readonly reason: 'change' | 'schedule';
   /** How long the refresh took, in milliseconds. */
   readonly durationMs: number;
   /** Whether REFRESH ... CONCURRENTLY ran. */

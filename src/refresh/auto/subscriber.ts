@@ -125,6 +125,7 @@ function autoRefreshOf(dataSource: DataSource): AutoRefresh | undefined {
   try {
     const engine = startAutoRefresh(dataSource, subscriberHooks);
     void engine.addSource('subscriber');
+    engine.schedule.start();
     return engine;
   } catch (error) {
     turnAutoRefreshOff(dataSource);
