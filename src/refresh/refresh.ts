@@ -114,7 +114,8 @@ export interface RefreshResult {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type, @typescript-eslint/no-explicit-any
 export type ViewTarget = Function | EntitySchema<any> | string;
 
-function resolveView(target: Target, view: ViewTarget): QualifiedName {
+/** @internal A view to refresh as a name, refusing plain views and classes not declared as materialized. */
+export function resolveView(target: Target, view: ViewTarget): QualifiedName {
   if (isEntitySchema(view)) {
     const args = viewArgsOfSchema(view);
     if (!args)
