@@ -198,7 +198,11 @@ export function recordRefreshDoneSql(
  * Records a failed refresh, after its transaction was rolled back: the message and the server time. The
  * last successful refresh's figures stay; a view never refreshed gets a row with no start.
  */
-export function recordRefreshErrorSql(table: QualifiedName, view: QualifiedName, message: string): ParameterisedStatement {
+export function recordRefreshErrorSql(
+  table: QualifiedName,
+  view: QualifiedName,
+  message: string,
+): ParameterisedStatement {
   return {
     sql: `INSERT INTO ${qualifiedName(table)} (view_schema, view_name, last_error, last_error_at)
      VALUES ($1, $2, $3, clock_timestamp())

@@ -228,7 +228,12 @@ async function stateTableFor(
 ): Promise<QualifiedName | undefined> {
   const table = { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME };
   const access = async () =>
-    ((await query(STATE_TABLE_ACCESS_QUERY, [qualifiedName(table), qualifiedName(stateSequenceOf(table))])) as AccessRow[])[0];
+    (
+      (await query(STATE_TABLE_ACCESS_QUERY, [
+        qualifiedName(table),
+        qualifiedName(stateSequenceOf(table)),
+      ])) as AccessRow[]
+    )[0];
   let row = await access();
   if (!row?.current) {
     let attempt = creating.get(dataSource);

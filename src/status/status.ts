@@ -155,12 +155,16 @@ export async function getStatus(target: Target, options: StatusOptions = {}): Pr
       indexes: row ? indexesOf(row) : [],
       lastRefresh: refreshes.views.get(key)?.lastRefresh ?? null,
       freshness: materialized
-        ? freshnessOf(dataSource, { schema: row?.schema ?? d!.schema, name: row?.name ?? d!.name }, {
-            populated: row ? row.populated === true : null,
-            state: refreshes.views.get(key),
-            serverNow: refreshes.serverNow,
-            definition: d,
-          })
+        ? freshnessOf(
+            dataSource,
+            { schema: row?.schema ?? d!.schema, name: row?.name ?? d!.name },
+            {
+              populated: row ? row.populated === true : null,
+              state: refreshes.views.get(key),
+              serverNow: refreshes.serverNow,
+              definition: d,
+            },
+          )
         : null,
       autoRefresh: auto
         ? {
