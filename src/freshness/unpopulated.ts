@@ -4,7 +4,7 @@
 // driver's error to subscribers before it builds its QueryFailedError from that error's message and
 // properties, so the thrown error stays a QueryFailedError, with our message and the original as `cause`.
 // Installed once per DataSource, by collectViews (the first step of every library call).
-import type { AfterQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { displayName, type QualifiedName } from '../ddl/identifiers';
 import type { ViewDefinition } from '../metadata/definition';
 
@@ -27,9 +27,10 @@ function isTranslator(value: unknown): boolean {
 export function installUnpopulatedReadErrors(dataSource: DataSource, definitions: () => ViewDefinition[]): void {
   const subscribers = (dataSource as { subscribers?: unknown }).subscribers;
   if (!Array.isArray(subscribers) || subscribers.some(isTranslator)) return;
-  const translator: EntitySubscriberInterface & { isPgViewUnpopulatedReads: true } = {
+  const translator = {
     isPgViewUnpopulatedReads: true,
-    afterQuery(event: AfterQueryEvent) {
+    // The event as TypeORM 0.3.20+ and 1.x pass it (its type is not exported by 0.3.20's index).
+    afterQuery(event: { success: boolean; error?: unknown }) {
       if (event.success || !event.error) return;
       try {
         rewrite(event.error, definitions);
