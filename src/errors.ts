@@ -72,3 +72,22 @@ export class SyncError extends PgViewError {
 
 /** The server lacks a feature an option needs (e.g. `securityInvoker` before PostgreSQL 15). */
 export class UnsupportedServerError extends PgViewError {}
+
+/**
+ * A refresh gave up at its `lockTimeoutMs` or `statementTimeoutMs` (PostgreSQL cancelled it): it was
+ * rolled back and the view keeps its previous contents. `timeout` names the option that fired.
+ */
+export class RefreshTimeoutError extends RefreshError {
+  constructor(
+    message: string,
+    /** The materialized view, `schema.name`. */
+    readonly view: string,
+    /** Which limit fired. */
+    readonly timeout: 'lockTimeoutMs' | 'statementTimeoutMs',
+    /** Its value, in milliseconds. */
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

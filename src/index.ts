@@ -51,6 +51,7 @@ export {
   ViewDependencyCycleError,
   ViewNotFoundError,
   RefreshError,
+  RefreshTimeoutError,
   SyncError,
   PlanError,
   type CycleOrigin,
@@ -64,7 +65,16 @@ export { getDependencyDiagram, getDependencyGraph, renderMermaid, renderDot } fr
 export type { DependencyGraph, DependencyGraphOptions, GraphNode, GraphEdge } from './catalog/mermaid';
 export type { RelationKind } from './catalog/reader';
 export { getStatus } from './status/status';
-export type { ViewStatus, ViewStatusIndex, WatchedTable, StatusOptions, LastRefresh } from './status/status';
+export type {
+  ViewStatus,
+  ViewStatusIndex,
+  WatchedTable,
+  StatusOptions,
+  LastRefresh,
+  RefreshFailure,
+} from './status/status';
+export { getFreshness } from './freshness/freshness';
+export type { Freshness, ViewFreshness } from './freshness/freshness';
 export { checkDrift } from './status/drift';
 export type { DriftItem, DriftKind, DriftOptions } from './status/drift';
 export { synchronizeSchema } from './sync/schema';

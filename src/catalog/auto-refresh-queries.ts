@@ -1,6 +1,7 @@
 // Catalog SQL of auto-refresh, one named constant per question, each join explained. Read by
 // src/refresh/auto/triggers.ts (which tables carry or can carry the notify trigger) and
-// src/refresh/auto/coordinator.ts (whether the state table and its sequence are current). The tables a view watches come from
+// src/refresh/auto/coordinator.ts and src/refresh/refresh.ts (whether the state table and its sequence are current,
+// and writable). The tables a view watches come from
 // the dependency queries in src/refresh/auto/graph.ts.
 
 /** Tables (and partitioned tables) carrying the trigger named `$1`: one row per table, `schema`, `name`. */
@@ -25,19 +26,39 @@ SELECT n.nspname AS schema, c.relname AS name
 export const FUNCTION_EXISTS_QUERY = 'SELECT to_regprocedure($1) IS NOT NULL AS present';
 
 /**
- * Whether the state table `$1` exists with its `started_seq` column, and the sequence `$2` exists (quoted
- * qualified names): one row, `present`. False on a table an older version created (it gets upgraded).
+ * Whether the state table `$1` exists in this version's layout (its newest column, `last_error_at`, and a
+ * nullable `started_at`), and the sequence `$2` exists (quoted qualified names): one row, `present`. False
+ * on a table an older version created (it gets upgraded).
  */
 export const STATE_TABLE_CURRENT_QUERY = `
-SELECT to_regclass($2) IS NOT NULL AND EXISTS (
-         SELECT 1 FROM pg_attribute a                     -- the table's columns
-          WHERE a.attrelid = to_regclass($1) AND a.attname = 'started_seq' AND NOT a.attisdropped
-       ) AS present`;
+SELECT to_regclass($2) IS NOT NULL
+       AND EXISTS (SELECT 1 FROM pg_attribute a            -- the table's columns: the newest one is there
+                    WHERE a.attrelid = to_regclass($1) AND a.attname = 'last_error_at' AND NOT a.attisdropped)
+       AND NOT EXISTS (SELECT 1 FROM pg_attribute a        -- and started_at no longer NOT NULL
+                        WHERE a.attrelid = to_regclass($1) AND a.attname = 'started_at' AND a.attnotnull)
+       AS present`;
+
+/**
+ * What a refresh may do with the state table `$1` and its sequence `$2` (quoted qualified names): one row,
+ * `current` (as STATE_TABLE_CURRENT_QUERY's `present`) and `writable` (this role may insert and update
+ * rows and take sequence values). A refresh records only when both hold.
+ */
+export const STATE_TABLE_ACCESS_QUERY = `
+SELECT c.present AS current,
+       c.present AND has_table_privilege(to_regclass($1), 'INSERT') AND has_table_privilege(to_regclass($1), 'UPDATE')
+                 AND has_sequence_privilege(to_regclass($2), 'USAGE') AS writable
+  FROM (${STATE_TABLE_CURRENT_QUERY}) c                 -- the layout check above, as one row`;
 
 /** A row of `INSTALLED_TRIGGERS_QUERY` or `TRIGGERABLE_TABLES_QUERY`. */
 export interface TableRow {
   schema: string;
   name: string;
+}
+
+/** The row of `STATE_TABLE_ACCESS_QUERY`. */
+export interface AccessRow {
+  current: boolean;
+  writable: boolean;
 }
 
 /** The row of `FUNCTION_EXISTS_QUERY` or `STATE_TABLE_CURRENT_QUERY`. */

@@ -1,6 +1,6 @@
-// Catalog SQL of getStatus: what each view is in the database (size, rows, indexes), and when the
-// auto-refresh engine last refreshed it. The refresh-state table belongs to the auto-refresh engine and
-// changes with it: it is read in exactly one place, readLastRefreshes, which tolerates it being absent.
+// Catalog SQL of getStatus and getFreshness: what each view is in the database (size, rows, indexes), and
+// its recorded refreshes. The state table is written by every refresh (src/refresh/one-refresh.ts) and
+// read in exactly one place, readRefreshStates, which tolerates it being absent or of an older layout.
 import { qualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import type { Queryable } from './reader';
 
@@ -43,39 +43,109 @@ export interface ViewStatusRow {
   indexes: { name: string; unique: boolean; definition: string }[] | string;
 }
 
-/** When the auto-refresh engine last began refreshing a view, and how long it took when recorded. */
+/**
+ * Every materialized view in user schemas, one row each: `schema`, `name`, `populated` (getFreshness: no
+ * sizes or indexes, so it stays cheap).
+ */
+export const MATVIEW_POPULATED_QUERY = `
+SELECT n.nspname AS schema, c.relname AS name, c.relispopulated AS populated
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace                  -- the view's schema
+ WHERE c.relkind = 'm' AND ${USER_SCHEMAS}`;
+
+/** A row of MATVIEW_POPULATED_QUERY. */
+export interface PopulatedRow {
+  schema: string;
+  name: string;
+  populated: boolean;
+}
+
+/** The last successful refresh of a view, as recorded in the state table (manual and automatic alike). */
 export interface LastRefresh {
-  /** ISO 8601, server clock. */
+  /** When it began, ISO 8601, server clock: the view holds every change committed before this. */
   readonly startedAt: string;
-  /** Not recorded by the engine's state table today: always null. */
+  /** How long its REFRESH statement took, in milliseconds; null when an older version recorded it. */
   readonly durationMs: number | null;
+  /** How it ran: `plain`, `concurrent`, or `no-data` (WITH NO DATA); null when an older version recorded it. */
+  readonly method: 'plain' | 'concurrent' | 'no-data' | null;
+  /** The process that ran it, `host:pid`; null when an older version recorded it. */
+  readonly by: string | null;
+  /** The `application_name` of its connection, or null when unset. */
+  readonly applicationName: string | null;
+}
+
+/** The last refresh of a view that failed since its last successful one. */
+export interface RefreshFailure {
+  /** The error's message. */
+  readonly message: string;
+  /** When it failed, ISO 8601, server clock. */
+  readonly at: string;
+}
+
+/** What the state table says of one view. */
+export interface RefreshState {
+  readonly lastRefresh: LastRefresh | null;
+  readonly lastError: RefreshFailure | null;
+}
+
+/** The state table's rows, by `relationKey`, and the server's clock when they were read (ms since the epoch). */
+export interface RefreshStates {
+  readonly views: ReadonlyMap<string, RefreshState>;
+  readonly serverNow: number;
 }
 
 /**
- * The last auto-refresh of each view, by `relationKey`, from the engine's state table `table`. An absent
- * table (auto-refresh never coordinated a refresh here) gives an empty map; so does one whose columns are
- * not those expected.
+ * Reads the state table `table` once: each row as json (so a table of an older layout, lacking the newer
+ * columns, reads as nulls), and the server's clock. One row per recorded view.
  */
-export async function readLastRefreshes(db: Queryable, table: QualifiedName): Promise<Map<string, LastRefresh>> {
-  const found = new Map<string, LastRefresh>();
+const STATE_ROWS_QUERY = (table: QualifiedName) => `
+SELECT to_jsonb(s) AS state, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS server_now
+  FROM ${qualifiedName(table)} s
+ UNION ALL
+SELECT NULL, (extract(epoch FROM clock_timestamp()) * 1000)::float8`;
+
+interface StateJson {
+  view_schema: string;
+  view_name: string;
+  started_at?: string | null;
+  duration_ms?: number | null;
+  method?: LastRefresh['method'];
+  refreshed_by?: string | null;
+  application_name?: string | null;
+  last_error?: string | null;
+  last_error_at?: string | null;
+}
+
+const iso = (text: string) => new Date(text).toISOString();
+
+/**
+ * Every view's recorded refreshes (getStatus and getFreshness), from the state table `table`. An absent
+ * table (nothing was ever recorded here) gives an empty map.
+ */
+export async function readRefreshStates(db: Queryable, table: QualifiedName): Promise<RefreshStates> {
+  const views = new Map<string, RefreshState>();
   const [exists] = (await db.query('SELECT to_regclass($1) IS NOT NULL AS present', [qualifiedName(table)])) as {
     present: boolean;
   }[];
-  if (!exists?.present) return found;
-  let rows: { view_schema: string; view_name: string; started_at: string }[];
-  try {
-    rows = (await db.query(
-      `SELECT view_schema::text, view_name::text, to_json(started_at)#>>'{}' AS started_at FROM ${qualifiedName(table)}`,
-    )) as typeof rows;
-  } catch {
-    // Another layout of the table (a newer or older engine): unknown, not an error. Outside a transaction
-    // (getStatus reads on a connection of its own), so the failed statement costs nothing else.
-    return found;
-  }
-  for (const r of rows)
-    found.set(relationKey({ schema: r.view_schema, name: r.view_name }), {
-      startedAt: new Date(r.started_at).toISOString(),
-      durationMs: null,
+  if (!exists?.present) return { views, serverNow: Date.now() };
+  const rows = (await db.query(STATE_ROWS_QUERY(table))) as { state: StateJson | string | null; server_now: number }[];
+  let serverNow = Date.now();
+  for (const row of rows) {
+    serverNow = Number(row.server_now);
+    if (row.state === null) continue;
+    const r = typeof row.state === 'string' ? (JSON.parse(row.state) as StateJson) : row.state;
+    views.set(relationKey({ schema: r.view_schema, name: r.view_name }), {
+      lastRefresh: r.started_at
+        ? {
+            startedAt: iso(r.started_at),
+            durationMs: r.duration_ms ?? null,
+            method: r.method ?? null,
+            by: r.refreshed_by ?? null,
+            applicationName: r.application_name ?? null,
+          }
+        : null,
+      lastError: r.last_error ? { message: r.last_error, at: iso(r.last_error_at ?? r.started_at!) } : null,
     });
-  return found;
+  }
+  return { views, serverNow };
 }

@@ -69,8 +69,11 @@ export function notifySql(payload: string): ParameterisedStatement {
 }
 
 /**
- * The state table and its sequence, created or brought up to date (idempotent): a table made by a version
- * that recorded only `started_at` gets `started_seq` (0 on its rows: they cover nothing). Run under
+ * The state table and its sequence, created or brought up to date (idempotent). Per view: the last
+ * successful refresh (`started_at`, `started_seq`, `duration_ms`, `method`, `refreshed_by`,
+ * `application_name`) and the last failure since it (`last_error`, `last_error_at`). A table made by an
+ * older version gets the missing columns (`started_seq` 0 on its rows: they cover nothing; figures null),
+ * and `started_at` may be null (a view whose first refresh failed has an error and no refresh). Run under
  * `stateTableLockSql`.
  */
 export function createStateTableSql(table: QualifiedName): string[] {
@@ -79,11 +82,24 @@ export function createStateTableSql(table: QualifiedName): string[] {
     `CREATE TABLE IF NOT EXISTS ${name} (
   view_schema name NOT NULL,
   view_name name NOT NULL,
-  started_at timestamptz NOT NULL,
+  started_at timestamptz,
   started_seq bigint NOT NULL DEFAULT 0,
+  duration_ms double precision,
+  method text,
+  refreshed_by text,
+  application_name text,
+  last_error text,
+  last_error_at timestamptz,
   PRIMARY KEY (view_schema, view_name)
 )`,
-    `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS started_seq bigint NOT NULL DEFAULT 0`,
+    `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS started_seq bigint NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS duration_ms double precision,
+  ADD COLUMN IF NOT EXISTS method text,
+  ADD COLUMN IF NOT EXISTS refreshed_by text,
+  ADD COLUMN IF NOT EXISTS application_name text,
+  ADD COLUMN IF NOT EXISTS last_error text,
+  ADD COLUMN IF NOT EXISTS last_error_at timestamptz,
+  ALTER COLUMN started_at DROP NOT NULL`,
     `CREATE SEQUENCE IF NOT EXISTS ${qualifiedName(stateSequenceOf(table))}`,
   ];
 }
@@ -130,16 +146,68 @@ export function refreshCoveredSql(table: QualifiedName, view: QualifiedName, obs
   };
 }
 
+/** How a refresh ran, as the state table's `method` column holds it. */
+export type RefreshMethod = 'plain' | 'concurrent' | 'no-data';
+
+/** Waits for the view's refresh lock for the transaction (the one `tryViewLockSql` tries). */
+export function viewLockSql(view: QualifiedName): ParameterisedStatement {
+  return {
+    sql: 'SELECT pg_advisory_xact_lock($1, hashtext($2))',
+    parameters: [ADVISORY_LOCK_CLASS, displayName(view)],
+  };
+}
+
 /**
- * Records that the view's refresh begins: the next sequence value (what other processes compare with),
- * and the server time for people reading the table. Before REFRESH takes its snapshot.
+ * Records that the view's refresh begins, under its lock and before REFRESH takes its snapshot: the next
+ * sequence value (what other processes compare with) and the server time. In a transaction that is not
+ * READ COMMITTED (a caller's REPEATABLE READ), the snapshot may be older than this statement: the start is
+ * then the transaction's start (`now()`), and `started_seq` keeps its value, so the row never claims
+ * changes the refresh may not have seen. Rolled back with the refresh when it fails.
  */
 export function recordRefreshStartSql(table: QualifiedName, view: QualifiedName): ParameterisedStatement {
+  const readCommitted = `current_setting('transaction_isolation') = 'read committed'`;
   return {
-    sql: `INSERT INTO ${qualifiedName(table)} (view_schema, view_name, started_at, started_seq)
-     VALUES ($1, $2, clock_timestamp(), nextval(${quoteLiteral(qualifiedName(stateSequenceOf(table)))}::regclass))
-ON CONFLICT (view_schema, view_name) DO UPDATE SET started_at = excluded.started_at, started_seq = excluded.started_seq`,
+    sql: `INSERT INTO ${qualifiedName(table)} AS s (view_schema, view_name, started_at, started_seq)
+     SELECT $1, $2, CASE WHEN ${readCommitted} THEN clock_timestamp() ELSE now() END,
+            CASE WHEN ${readCommitted} THEN nextval(${quoteLiteral(qualifiedName(stateSequenceOf(table)))}::regclass) ELSE 0 END
+ON CONFLICT (view_schema, view_name) DO UPDATE SET started_at = excluded.started_at,
+       started_seq = CASE WHEN ${readCommitted} THEN excluded.started_seq ELSE s.started_seq END`,
     parameters: [view.schema, view.name],
+  };
+}
+
+/**
+ * Completes the record of a successful refresh, in its transaction: how long REFRESH took, how it ran,
+ * who ran it (`by`, e.g. `host:pid`; the connection's `application_name`), and clears the last error.
+ */
+export function recordRefreshDoneSql(
+  table: QualifiedName,
+  view: QualifiedName,
+  done: { durationMs: number; method: RefreshMethod; by: string },
+): ParameterisedStatement {
+  return {
+    sql: `UPDATE ${qualifiedName(table)}
+   SET duration_ms = $3, method = $4, refreshed_by = $5,
+       application_name = nullif(current_setting('application_name'), ''), last_error = NULL, last_error_at = NULL
+ WHERE view_schema = $1 AND view_name = $2`,
+    parameters: [view.schema, view.name, done.durationMs, done.method, done.by],
+  };
+}
+
+/**
+ * Records a failed refresh, after its transaction was rolled back: the message and the server time. The
+ * last successful refresh's figures stay; a view never refreshed gets a row with no start.
+ */
+export function recordRefreshErrorSql(
+  table: QualifiedName,
+  view: QualifiedName,
+  message: string,
+): ParameterisedStatement {
+  return {
+    sql: `INSERT INTO ${qualifiedName(table)} (view_schema, view_name, last_error, last_error_at)
+     VALUES ($1, $2, $3, clock_timestamp())
+ON CONFLICT (view_schema, view_name) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at`,
+    parameters: [view.schema, view.name, message],
   };
 }
 

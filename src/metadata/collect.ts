@@ -11,6 +11,7 @@ import { queryProblem } from '../ddl/sql-text';
 import { schemaLabel } from './entity-schema';
 import { isSqlFile, readSqlFile } from './sql-file';
 import { viewArgsOf, type ViewArgs } from './store';
+import { installUnpopulatedReadErrors } from '../freshness/unpopulated';
 
 export { defaultSchemaOf } from './resolve-target';
 
@@ -131,6 +132,8 @@ function definitionFromArgs(dataSource: DataSource, args: ViewArgs, metadata: En
  * metadata's target is the class the schema was given), resolved and validated. Throws ViewDeclarationError on the first invalid one.
  */
 export function collectViews(dataSource: DataSource): ViewDefinition[] {
+  // Every library call starts here: the one place that makes reads of unpopulated views say the fix.
+  installUnpopulatedReadErrors(dataSource, () => collectViews(dataSource));
   const definitions: ViewDefinition[] = [];
   const byName = new Map<string, ViewDefinition>();
   for (const metadata of dataSource.entityMetadatas) {

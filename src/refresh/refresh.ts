@@ -1,10 +1,16 @@
 // refreshMaterializedView / refreshAllMaterializedViews. The rules for CONCURRENTLY and WITH NO DATA are
-// decided here, once, before any statement runs.
-import type { EntitySchema } from 'typeorm';
+// decided here, once, before any statement runs; the limits (a view's declaration, overridden by the call)
+// too. Every refresh is recorded in the state table (one-refresh.ts), which a first refresh creates.
+import type { DataSource, EntitySchema } from 'typeorm';
+import { STATE_TABLE_ACCESS_QUERY, type AccessRow } from '../catalog/auto-refresh-queries';
 import { REFRESH_INFO_QUERY, DEPENDENCIES_QUERY } from '../catalog/queries';
-import { displayName, relationKey, type QualifiedName } from '../ddl/identifiers';
-import { refreshSql } from '../ddl/statements';
+import { STATE_TABLE_NAME, stateSequenceOf } from '../ddl/auto-refresh';
+import { displayName, qualifiedName, relationKey, type QualifiedName } from '../ddl/identifiers';
 import { RefreshError, ViewNotFoundError } from '../errors';
+import { defaultSchemaOf } from '../metadata/collect';
+import type { ViewDefinition } from '../metadata/definition';
+import { ensureStateTable } from './auto/coordinator';
+import { refreshOne } from './one-refresh';
 import { nameOfKey, RelationGraph } from '../catalog/graph';
 import { toEdge } from '../catalog/reader';
 import { collectViews } from '../metadata/collect';
@@ -12,6 +18,7 @@ import { resolveTarget } from '../metadata/resolve-target';
 import { isEntitySchema, schemaLabel, viewArgsOfSchema } from '../metadata/entity-schema';
 import { viewArgsOf } from '../metadata/store';
 import { dataSourceOf, withQueryRunner, type Target } from '../db/target';
+import type { QueryRunner } from 'typeorm';
 
 /**
  * How to refresh. `concurrently: true` needs a populated view and a unique index on plain columns with no
@@ -37,6 +44,16 @@ export type RefreshOptions = (
       cascade?: boolean;
     }
 ) & {
+  /**
+   * `lock_timeout` of each refresh, in milliseconds (set for its transaction only): a refresh that would
+   * wait longer for a lock (a long reader of a plain refresh, another refresh) gives up with a
+   * `RefreshTimeoutError` and changes nothing. Default: the view's `lockTimeoutMs`, else the server's.
+   */
+  lockTimeoutMs?: number;
+  /** `statement_timeout` of each refresh, in milliseconds, like `lockTimeoutMs`. Default: the view's, else the server's. */
+  statementTimeoutMs?: number;
+  /** `ANALYZE` each view after it is refreshed with data. Default: the view's `analyze` (false). */
+  analyze?: boolean;
   /**
    * Called as each refresh starts and ends (after every view was checked), e.g. to show progress. A
    * failing refresh has a `start` and no `done`.
@@ -79,6 +96,13 @@ export interface RefreshResult {
   readonly withData: boolean;
   /** How long the statement took, in milliseconds. */
   readonly durationMs: number;
+  /** Whether `ANALYZE` ran after it. */
+  readonly analyzed: boolean;
+  /**
+   * Whether it was recorded in the state table (read by getFreshness). False when the table could not be
+   * created or the role may not write it: the refresh still ran.
+   */
+  readonly recorded: boolean;
   /** Why the refresh differs from what was asked, e.g. plain because the view was not populated. */
   readonly note?: string;
 }
@@ -90,7 +114,8 @@ export interface RefreshResult {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type, @typescript-eslint/no-explicit-any
 export type ViewTarget = Function | EntitySchema<any> | string;
 
-function resolveView(target: Target, view: ViewTarget): QualifiedName {
+/** @internal A view to refresh as a name, refusing plain views and classes not declared as materialized. */
+export function resolveView(target: Target, view: ViewTarget): QualifiedName {
   if (isEntitySchema(view)) {
     const args = viewArgsOfSchema(view);
     if (!args)
@@ -121,6 +146,12 @@ interface RefreshPlan {
   concurrently: boolean;
   withData: boolean;
   note?: string;
+}
+
+/** How the coordinator runs a refresh: in its transaction, under the view's lock, recording in its table. */
+interface Coordinated {
+  /** The state table, or undefined: not recorded. */
+  readonly stateTable: QualifiedName | undefined;
 }
 
 async function decide(
@@ -173,30 +204,125 @@ async function cascadeOrder(
   return graph.creationOrder(graph.withReaders(roots.map(relationKey))).map(nameOfKey);
 }
 
+const settingsCache = new WeakMap<DataSource, Map<string, ViewDefinition>>();
+
+/** The declared materialized views of the DataSource, by relationKey (declarations do not change once built). */
+function declaredViews(dataSource: DataSource): Map<string, ViewDefinition> {
+  let found = settingsCache.get(dataSource);
+  if (!found) {
+    found = new Map(collectViews(dataSource).map((d) => [relationKey(d), d]));
+    settingsCache.set(dataSource, found);
+  }
+  return found;
+}
+
+const creating = new WeakMap<DataSource, Promise<boolean>>();
+
+/**
+ * The state table when refreshes can be recorded there: created (or upgraded) on first need, once per
+ * DataSource; undefined when it cannot be created or this role may not write it (refreshes still run).
+ */
+async function stateTableFor(
+  dataSource: DataSource,
+  query: (sql: string, p?: unknown[]) => Promise<unknown>,
+): Promise<QualifiedName | undefined> {
+  const table = { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME };
+  const access = async () =>
+    (
+      (await query(STATE_TABLE_ACCESS_QUERY, [
+        qualifiedName(table),
+        qualifiedName(stateSequenceOf(table)),
+      ])) as AccessRow[]
+    )[0];
+  let row = await access();
+  if (!row?.current) {
+    let attempt = creating.get(dataSource);
+    if (!attempt) {
+      attempt = ensureStateTable(dataSource, table).then(
+        () => true,
+        () => false,
+      );
+      creating.set(dataSource, attempt);
+    }
+    if (!(await attempt)) return undefined;
+    row = await access();
+  }
+  return row?.writable ? table : undefined;
+}
+
 async function run(
   target: Target,
   plans: RefreshPlan[],
-  onProgress: RefreshOptions['onProgress'],
+  options: RefreshOptions,
+  coordinated?: Coordinated,
 ): Promise<RefreshResult[]> {
+  const dataSource = dataSourceOf(target);
+  const declared = declaredViews(dataSource);
   return withQueryRunner(target, async (queryRunner) => {
+    const stateTable = coordinated
+      ? coordinated.stateTable
+      : await stateTableFor(dataSource, (sql, p) => queryRunner.query(sql, p));
     const results: RefreshResult[] = [];
     for (const [i, plan] of plans.entries()) {
       const position = { view: plan.view, index: i + 1, total: plans.length };
-      onProgress?.({ phase: 'start', ...position });
-      const started = performance.now();
-      await queryRunner.query(refreshSql(plan.view, plan));
+      const definition = declared.get(relationKey(plan.view));
+      options.onProgress?.({ phase: 'start', ...position });
+      const lockTimeoutMs = options.lockTimeoutMs ?? definition?.lockTimeoutMs;
+      const statementTimeoutMs = options.statementTimeoutMs ?? definition?.statementTimeoutMs;
+      const done = await refreshOne(queryRunner, dataSource, {
+        view: plan.view,
+        label: definition ? `${displayName(plan.view)} (${definition.source})` : displayName(plan.view),
+        concurrently: plan.concurrently,
+        withData: plan.withData,
+        analyze: options.analyze ?? definition?.analyze ?? false,
+        ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
+        ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}),
+        ...(stateTable ? { stateTable } : {}),
+        joined: coordinated !== undefined || queryRunner.isTransactionActive,
+        lockHeld: coordinated !== undefined,
+      });
       const result: RefreshResult = {
         view: plan.view,
         concurrently: plan.concurrently,
         withData: plan.withData,
-        durationMs: performance.now() - started,
+        durationMs: done.durationMs,
+        analyzed: done.analyzed,
+        recorded: stateTable !== undefined,
         ...(plan.note ? { note: plan.note } : {}),
       };
       results.push(result);
-      onProgress?.({ phase: 'done', ...position, result });
+      options.onProgress?.({ phase: 'done', ...position, result });
     }
     return results;
   });
+}
+
+/** The call's limits, checked before anything runs. */
+function checkLimits(options: RefreshOptions): void {
+  for (const option of ['lockTimeoutMs', 'statementTimeoutMs'] as const) {
+    const value = options[option];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1))
+      throw new RefreshError(
+        `Refresh option ${option} must be a whole number of milliseconds >= 1, got ${JSON.stringify(value)}. Write ${option}: 5000, or leave it out.`,
+      );
+  }
+}
+
+/**
+ * @internal The auto-refresh coordinator's refresh: on its connection, inside its READ COMMITTED
+ * transaction, with the view's advisory lock already held; recorded in `stateTable` when given. The view's
+ * declared limits and `analyze` apply.
+ */
+export async function refreshCoordinatedView(
+  queryRunner: QueryRunner,
+  view: QualifiedName,
+  options: { concurrently: boolean | 'auto'; stateTable: QualifiedName | undefined },
+): Promise<RefreshResult> {
+  const refreshOptions = { concurrently: options.concurrently } as RefreshOptions;
+  const [first] = await refreshMany(queryRunner, [view], refreshOptions, false, {
+    stateTable: options.stateTable,
+  });
+  return first!;
 }
 
 /**
@@ -258,7 +384,9 @@ async function refreshMany(
   views: QualifiedName[],
   options: RefreshOptions,
   cascade: boolean,
+  coordinated?: Coordinated,
 ): Promise<RefreshResult[]> {
+  checkLimits(options);
   const plans = await withQueryRunner(target, async (queryRunner) => {
     const query = (sql: string, p?: unknown[]) => queryRunner.query(sql, p);
     const wanted = new Set(views.map(relationKey));
@@ -284,5 +412,5 @@ async function refreshMany(
     }
     return result;
   });
-  return run(target, plans, options.onProgress);
+  return run(target, plans, options, coordinated);
 }

@@ -3,16 +3,16 @@
 // so `status` and `check` cannot disagree.
 import { INSTALLED_TRIGGERS_QUERY, type TableRow } from '../catalog/auto-refresh-queries';
 import { AUTO_REFRESH_TRIGGER_NAME } from '../catalog/queries';
-import { readLastRefreshes, VIEW_STATUS_QUERY, type LastRefresh, type ViewStatusRow } from '../catalog/status-queries';
-import { STATE_TABLE_NAME } from '../ddl/auto-refresh';
+import { readRefreshStates, VIEW_STATUS_QUERY, type LastRefresh, type ViewStatusRow } from '../catalog/status-queries';
+import { freshnessOf, stateTableOf, type Freshness } from '../freshness/freshness';
 import { relationKey, type QualifiedName } from '../ddl/identifiers';
 import { dataSourceOf, withQueryRunner, type Target } from '../db/target';
-import { collectViews, defaultSchemaOf } from '../metadata/collect';
+import { collectViews } from '../metadata/collect';
 import type { ViewKind } from '../metadata/definition';
 import { loadWatchGraph } from '../refresh/auto/graph';
 import { checkDrift, type DriftItem, type DriftKind } from './drift';
 
-export type { LastRefresh } from '../catalog/status-queries';
+export type { LastRefresh, RefreshFailure } from '../catalog/status-queries';
 
 /** An index of a materialized view. */
 export interface ViewStatusIndex {
@@ -64,8 +64,10 @@ export interface ViewStatus extends QualifiedName {
   readonly sizeBytes: number | null;
   /** Its indexes (materialized views; plain views have none). */
   readonly indexes: readonly ViewStatusIndex[];
-  /** The last refresh the auto-refresh engine recorded, or null when unknown. */
+  /** The last successful refresh recorded (manual or automatic), or null when unknown. */
   readonly lastRefresh: LastRefresh | null;
+  /** Materialized views: how fresh it is (as getFreshness tells it; `lastRefresh` is the same). Null for plain views. */
+  readonly freshness: Freshness | null;
   /** Declared auto-refresh, with the tables it watches; null when not auto-refreshed. */
   readonly autoRefresh: {
     /** As declared: quiet time before a refresh, in milliseconds. */
@@ -118,7 +120,7 @@ export async function getStatus(target: Target, options: StatusOptions = {}): Pr
     const query = (sql: string, p?: unknown[]) => queryRunner.query(sql, p);
     return {
       rows: (await query(VIEW_STATUS_QUERY)) as ViewStatusRow[],
-      refreshes: await readLastRefreshes(queryRunner, { schema: defaultSchemaOf(dataSource), name: STATE_TABLE_NAME }),
+      refreshes: await readRefreshStates(queryRunner, stateTableOf(dataSource)),
       triggers: new Set(
         ((await query(INSTALLED_TRIGGERS_QUERY, [AUTO_REFRESH_TRIGGER_NAME])) as TableRow[]).map(relationKey),
       ),
@@ -151,7 +153,19 @@ export async function getStatus(target: Target, options: StatusOptions = {}): Pr
       rowEstimate: row && materialized && reltuples > 0 ? reltuples : null,
       sizeBytes: row ? Number(row.size) : null,
       indexes: row ? indexesOf(row) : [],
-      lastRefresh: refreshes.get(key) ?? null,
+      lastRefresh: refreshes.views.get(key)?.lastRefresh ?? null,
+      freshness: materialized
+        ? freshnessOf(
+            dataSource,
+            { schema: row?.schema ?? d!.schema, name: row?.name ?? d!.name },
+            {
+              populated: row ? row.populated === true : null,
+              state: refreshes.views.get(key),
+              serverNow: refreshes.serverNow,
+              definition: d,
+            },
+          )
+        : null,
       autoRefresh: auto
         ? {
             debounceMs: auto.debounceMs,

@@ -2,7 +2,13 @@
 // interval as that interval's, a view with refreshEvery and no autoRefresh is scheduled too, coordinate:
 // false gives each process its own schedule, a failing refresh is reported and retried, and stop() leaves
 // no timer. Intervals of a day: every check here is the first of its interval, so nothing waits on a clock.
-import { enableAutoRefresh, syncViews, type AutoRefreshError, type AutoRefreshEvent } from '../../src';
+import {
+  enableAutoRefresh,
+  refreshMaterializedView,
+  syncViews,
+  type AutoRefreshError,
+  type AutoRefreshEvent,
+} from '../../src';
 import type { AutoRefresh } from '../../src/refresh/auto/engine';
 import { useTestDatabase } from '../support/database';
 import { Counts, CountsOnChange, Daily, Fragile, Item } from '../support/schedule-fixture';
@@ -116,5 +122,21 @@ describe('scheduled refresh', () => {
     expect(await db.query('SELECT n FROM sched_fragile')).toEqual([{ n: 2 }]);
     await auto.stop();
     expect(auto.schedule.armed).toBe(0);
+  });
+});
+
+describe('scheduled refresh after a manual one', () => {
+  it('counts a manual refreshMaterializedView in the interval as its refresh', async () => {
+    await db.query('DELETE FROM typeorm_pgview_refresh_state WHERE view_name = $1', ['sched_daily']);
+    const ds = await db.connect({ entities: [Item, Daily] });
+    const manual = await refreshMaterializedView(ds, Daily);
+    expect(manual.recorded).toBe(true);
+    const manualStart = await startedAt('sched_daily');
+    const auto = await enableAutoRefresh(ds);
+    const events = record(auto);
+    await auto.schedule.settled();
+    expect(events).toEqual([]);
+    expect(await startedAt('sched_daily')).toEqual(manualStart);
+    await auto.stop();
   });
 });

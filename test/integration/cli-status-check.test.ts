@@ -118,9 +118,13 @@ describe('typeorm-pgview check, status and sync', () => {
       `INSERT INTO typeorm_pgview_refresh_state VALUES ('public', 'user_stats', '2026-01-02T03:04:05.678Z')`,
     );
     let json = JSON.parse((await cli('status', '--json')).stdout) as { views: ViewStatus[] };
+    // The oldest layout records no figures: they read as null.
     expect(json.views.find((v) => v.name === 'user_stats')!.lastRefresh).toEqual({
       startedAt: '2026-01-02T03:04:05.678Z',
       durationMs: null,
+      method: null,
+      by: null,
+      applicationName: null,
     });
     expect((await cli('status')).stdout).toContain('2026-01-02 03:04:05Z');
     await ds.query('ALTER TABLE typeorm_pgview_refresh_state RENAME COLUMN started_at TO began');

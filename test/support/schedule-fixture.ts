@@ -17,7 +17,10 @@ export function scheduleLogSql(state: string): string[] {
     `CREATE TABLE refresh_log (view_name name NOT NULL, started_at timestamptz NOT NULL, app text NOT NULL)`,
     `CREATE FUNCTION log_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         INSERT INTO refresh_log VALUES (NEW.view_name, NEW.started_at, current_setting('application_name'));
+         -- A refresh writes its row twice (its start, then its figures): log the start only.
+         IF TG_OP = 'INSERT' OR OLD.started_at IS DISTINCT FROM NEW.started_at THEN
+           INSERT INTO refresh_log VALUES (NEW.view_name, NEW.started_at, current_setting('application_name'));
+         END IF;
          RETURN NULL;
        END $$`,
     `CREATE TRIGGER log_refresh AFTER INSERT OR UPDATE ON ${state} FOR EACH ROW EXECUTE FUNCTION log_refresh()`,

@@ -13,7 +13,6 @@ import {
   COMMIT_SQL,
   createStateTableSql,
   observeSequenceSql,
-  recordRefreshStartSql,
   refreshCoveredSql,
   ROLLBACK_SQL,
   stateSequenceOf,
@@ -22,7 +21,7 @@ import {
   type ParameterisedStatement,
 } from '../../ddl/auto-refresh';
 import { qualifiedName, type QualifiedName } from '../../ddl/identifiers';
-import { refreshMaterializedView } from '../refresh';
+import { refreshCoordinatedView } from '../refresh';
 import { SequenceObserver } from './observer';
 import type { Outcome } from './scheduler';
 
@@ -95,11 +94,12 @@ export async function refreshCoordinated(dataSource: DataSource, job: Coordinate
           return { kind: 'covered' };
         }
       }
-      await run(queryRunner, recordRefreshStartSql(job.stateTable, job.view));
     }
-    const result = await refreshMaterializedView(queryRunner, qualifiedName(job.view), {
+    // Records the start (under the lock taken above, before REFRESH's snapshot), the figures, or the error.
+    const result = await refreshCoordinatedView(queryRunner, job.view, {
       concurrently: job.concurrently,
-    } as { concurrently: true | 'auto' });
+      stateTable: job.stateTable,
+    });
     await queryRunner.query(COMMIT_SQL);
     return { kind: 'refreshed', concurrently: result.concurrently, durationMs: result.durationMs };
   } catch (error) {

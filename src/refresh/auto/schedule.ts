@@ -10,15 +10,14 @@ import type { DataSource } from 'typeorm';
 import {
   BEGIN_READ_COMMITTED_SQL,
   COMMIT_SQL,
-  recordRefreshStartSql,
   ROLLBACK_SQL,
   tryViewLockSql,
   type ParameterisedStatement,
 } from '../../ddl/auto-refresh';
-import { displayName, qualifiedName, relationKey, type QualifiedName } from '../../ddl/identifiers';
+import { displayName, relationKey, type QualifiedName } from '../../ddl/identifiers';
 import { slotClockSql, slotServedSql } from '../../ddl/schedule';
 import type { ViewDefinition } from '../../metadata/definition';
-import { refreshMaterializedView } from '../refresh';
+import { refreshCoordinatedView } from '../refresh';
 import { AutoRefreshError, type AutoRefreshEvent } from './events';
 import { busyRetryMs, scheduleIntervalMs, servedLocally, wakeDelayMs } from './slots';
 
@@ -77,11 +76,11 @@ export async function refreshIfDue(dataSource: DataSource, job: ScheduledRefresh
       return { kind: 'served', nextSlotAt };
     }
     const startedAt = performance.now();
-    // RECORDING: moves into refresh.ts with the freshness work
-    if (job.stateTable) await run(queryRunner, recordRefreshStartSql(job.stateTable, job.view));
-    const result = await refreshMaterializedView(queryRunner, qualifiedName(job.view), {
+    // Records the start (under the lock taken above, before REFRESH's snapshot), the figures, or the error.
+    const result = await refreshCoordinatedView(queryRunner, job.view, {
       concurrently: job.concurrently,
-    } as { concurrently: true | 'auto' });
+      stateTable: job.stateTable,
+    });
     await queryRunner.query(COMMIT_SQL);
     return {
       kind: 'refreshed',
