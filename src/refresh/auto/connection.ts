@@ -125,7 +125,10 @@ export class RefreshConnections {
     // An 'error' on an idle client without a listener would crash the process.
     pool.on('error', (error) => {
       try {
-        this.dataSource.logger?.log('warn', `typeorm-pgview auto-refresh: an idle refresh connection failed: ${String(error)}`);
+        this.dataSource.logger?.log(
+          'warn',
+          `typeorm-pgview auto-refresh: an idle refresh connection failed: ${String(error)}`,
+        );
       } catch {
         // nothing left to report to
       }

@@ -1,6 +1,7 @@
 // One DataSource's auto-refresh: change sources (subscriber collector, trigger listener) feed table
 // names; the watch graph turns them into stale views; the scheduler decides when; the coordinator
-// refreshes on a pooled connection. Nothing here ever throws into a writer or awaits a refresh for it.
+// refreshes on a connection of its own (connection.ts), within the refresh budget. Nothing here ever throws
+// into a writer or awaits a refresh for it.
 // The engine owns its options (the conflict rule: options.ts, applied in `applyOptions`) and its sources
 // (`addSource` installs them, `stop()` removes them); the registry only maps a DataSource to it.
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
@@ -16,8 +17,10 @@ import { ChangeRouter } from './router';
 import { ChangeListener } from './listener';
 import { attachSubscriber } from './runtime-subscriber';
 import { AutoRefreshEmitter, AutoRefreshError, type AutoRefreshEvent, type AutoRefreshStopEvent } from './events';
+import { poolSizeOf } from './connection';
 import {
-  DEFAULT_OPTIONS,
+  checkRefreshBudget,
+  defaultOptionsFor,
   FIXED_AT_FIRST_CALL,
   mergeOptions,
   type AutoRefreshSourceName,
@@ -25,7 +28,7 @@ import {
   type OptionName,
   type ResolvedAutoRefreshOptions,
 } from './options';
-import { RefreshScheduler, type Batch, type Outcome } from './scheduler';
+import { RefreshScheduler, type Batch, type Outcome, type ViewTiming } from './scheduler';
 import { ensureAutoRefreshTriggers } from './triggers';
 
 /** @internal What the engine needs from outside: a subscriber to install for the `subscriber` source. */
@@ -50,7 +53,12 @@ export class AutoRefresh extends AutoRefreshEmitter {
   );
   private readonly scheduler: RefreshScheduler;
   private readonly definitions: readonly ViewDefinition[];
-  private settings: ResolvedAutoRefreshOptions = DEFAULT_OPTIONS;
+  private settings: ResolvedAutoRefreshOptions;
+  private readonly declared: ReadonlySet<string>;
+  /** Per view of the current graph: its windows (rebuilt with the graph, so no lookup allocates). */
+  private timings = new WeakMap<object, Map<string, ViewTiming>>();
+  /** Commits of batches skipped as covered by a refresh that was already running: reported with the next. */
+  private readonly covered = new Map<string, number>();
   /** Options that took effect: a different value for one of them is a conflict. */
   private readonly fixed = new Set<OptionName>();
   private readonly active = new Set<AutoRefreshSourceName>();
@@ -69,26 +77,33 @@ export class AutoRefresh extends AutoRefreshEmitter {
     private readonly hooks: AutoRefreshHooks,
   ) {
     super(dataSource);
+    this.settings = defaultOptionsFor(poolSizeOf(dataSource));
     this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
-    this.coordination = new Coordination(dataSource, this.stateTableName(), {
-      unavailable: (table, error) =>
-        this.fail(
-          `Auto-refresh cannot create or upgrade ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
-          error,
-        ),
-      undecided: (view, table) =>
-        this.warn({
-          code: 'state-undecidable',
-          view,
-          message: `Auto-refresh of ${displayName(view)}: the last refresh start recorded in ${displayName(table)} is beyond its sequence ${displayName(stateSequenceOf(table))} (reset or recreated, or the table was copied from elsewhere), so whether it covers the pending changes cannot be decided; refreshing anyway. This refresh records a current value, so the next ones decide normally.`,
-        }),
-    });
+    this.declared = new Set(this.definitions.map(relationKey));
+    this.coordination = new Coordination(
+      dataSource,
+      this.stateTableName(),
+      {
+        unavailable: (table, error) =>
+          this.fail(
+            `Auto-refresh cannot create or upgrade ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
+            error,
+          ),
+        undecided: (view, table) =>
+          this.warn({
+            code: 'state-undecidable',
+            view,
+            message: `Auto-refresh of ${displayName(view)}: the last refresh start recorded in ${displayName(table)} is beyond its sequence ${displayName(stateSequenceOf(table))} (reset or recreated, or the table was copied from elsewhere), so whether it covers the pending changes cannot be decided; refreshing anyway. This refresh records a current value, so the next ones decide normally.`,
+          }),
+      },
+      () => this.settings.maxConcurrentRefreshes,
+    );
     this.router = new ChangeRouter(this.definitions, {
       load: () => loadWatchGraph((sql) => this.dataSource.query(sql), this.definitions),
       ttlMs: () => this.settings.catalogTtlMs,
-      mark: (view, tables, commits) => {
-        this.scheduler.mark(view, tables, commits);
-        // After the mark: the reading is taken after the change, so a refresh recorded later covers it.
+      mark: (view, tables, commits) => this.scheduler.mark(view, tables, commits),
+      // After the marks: the reading is taken after the change, so a refresh recorded later covers it.
+      marked: () => {
         this.lastSighting = this.coordination.seen();
       },
       failed: (error) => {
@@ -98,7 +113,8 @@ export class AutoRefresh extends AutoRefreshEmitter {
       stopped: () => this.stopping !== undefined,
     });
     this.scheduler = new RefreshScheduler({
-      timing: (view) => this.router.graph!.views.get(view)!.autoRefresh!,
+      timing: (view) => this.timingOf(view),
+      budget: () => this.settings.maxConcurrentRefreshes,
       upstream: (view) => this.router.graph?.upstream.get(view) ?? new Set(),
       downstream: (view) => this.router.graph?.downstream.get(view) ?? new Set(),
       run: (view, batch) => this.run(view, batch),
@@ -148,7 +164,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
    */
   pendingSince(view: QualifiedName): Date | null | undefined {
     const key = relationKey(view);
-    if (!this.definitions.some((d) => relationKey(d) === key)) return undefined;
+    if (!this.declared.has(key)) return undefined;
     const since = this.scheduler.pendingSince(key);
     return since === undefined ? null : new Date(Date.now() - (performance.now() - since));
   }
@@ -166,6 +182,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
    * change on a running engine, which is why a lazily started one is reconfigured, not recreated.
    */
   applyOptions(options: EnableAutoRefreshOptions): void {
+    checkRefreshBudget(options.maxConcurrentRefreshes, poolSizeOf(this.dataSource));
     const next = mergeOptions(this.settings, this.fixed, options);
     if (next.coordinate !== this.settings.coordinate)
       this.coordination.use(next.coordinate ? this.stateTableName() : undefined);
@@ -270,9 +287,11 @@ export class AutoRefresh extends AutoRefreshEmitter {
     this.active.clear();
     this.detachSubscriber?.();
     this.detachSubscriber = undefined;
-    this.stopping = Promise.all([this.scheduler.stop(), this.listener?.stop(), this.coordination.stop()]).then(
-      () => undefined,
-    );
+    // The refresh pool closes after the scheduler: a refresh still running keeps its connection to the end.
+    this.stopping = Promise.all([
+      this.scheduler.stop().then(() => this.coordination.stop()),
+      this.listener?.stop(),
+    ]).then(() => undefined);
     this.emitSafely('stop', { reason });
     return this.stopping;
   }
@@ -287,7 +306,9 @@ export class AutoRefresh extends AutoRefreshEmitter {
   /** Installs missing triggers (unless told not to), then LISTENs. */
   private async startTriggers(): Promise<void> {
     this.fixed.add('installTriggers');
-    if (this.settings.installTriggers) await ensureAutoRefreshTriggers(this.dataSource, this.definitions);
+    // The watch graph enableAutoRefresh just loaded serves the trigger plan too: the catalog is read once.
+    if (this.settings.installTriggers)
+      await ensureAutoRefreshTriggers(this.dataSource, this.definitions, this.router.graph);
     if (this.stopping) return;
     this.listener = new ChangeListener(
       this.dataSource,
@@ -317,7 +338,9 @@ export class AutoRefresh extends AutoRefreshEmitter {
     const definition = this.router.graph!.views.get(view)!;
     const name = { schema: definition.schema, name: definition.name };
     try {
-      return await this.coordination.refresh(name, definition.autoRefresh!.concurrently, batch.lastAt);
+      const outcome = await this.coordination.refresh(name, definition.autoRefresh!.concurrently, batch.lastAt);
+      if (outcome.kind === 'covered') this.covered.set(view, (this.covered.get(view) ?? 0) + batch.commits);
+      return outcome;
     } catch (error) {
       if (this.dataSource.isInitialized) throw error;
       // destroy() does not wait for the pool's clients: it cut this refresh off. Not a failure to retry.
@@ -337,14 +360,35 @@ export class AutoRefresh extends AutoRefreshEmitter {
 
   private emitRefresh(view: string, batch: Batch, outcome: Extract<Outcome, { kind: 'refreshed' }>): void {
     const definition = this.router.graph!.views.get(view)!;
+    const covered = this.covered.get(view) ?? 0;
+    this.covered.delete(view);
     const event: AutoRefreshEvent = {
       view: { schema: definition.schema, name: definition.name },
       durationMs: outcome.durationMs,
       concurrently: outcome.concurrently,
       changedTables: [...batch.tables].sort(),
-      commitsCoalesced: batch.commits,
+      commitsCoalesced: batch.commits + covered,
+      stalenessMs: performance.now() - batch.firstAt,
+      load: this.scheduler.load(),
     };
     this.emitSafely('refresh', event);
+  }
+
+  /** The view's windows: its autoRefresh timing and maxStalenessMs, built once per watch graph. */
+  private timingOf(view: string): ViewTiming {
+    const graph = this.router.graph!;
+    let timings = this.timings.get(graph);
+    if (!timings) {
+      timings = new Map();
+      for (const [key, d] of graph.views)
+        timings.set(key, {
+          debounceMs: d.autoRefresh!.debounceMs,
+          maxWaitMs: d.autoRefresh!.maxWaitMs,
+          ...(d.maxStalenessMs !== undefined ? { maxStalenessMs: d.maxStalenessMs } : {}),
+        });
+      this.timings.set(graph, timings);
+    }
+    return timings.get(view)!;
   }
 }
 

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { DataSource } from 'typeorm';
 import type { QualifiedName } from '../../ddl/identifiers';
 import { PgViewError } from '../../errors';
+import type { RefreshLoad } from './load';
 import type { AutoRefreshSourceName } from './options';
 
 /** A finished auto-refresh. */
@@ -15,8 +16,19 @@ export interface AutoRefreshEvent {
   readonly concurrently: boolean;
   /** `schema.table` names whose changes it covers (a view name when it follows another auto-refreshed view). */
   readonly changedTables: readonly string[];
-  /** Commits (or autocommitted writes) folded into this one refresh. */
+  /**
+   * Commits (or autocommitted writes) this refresh covers: those folded into it, plus those of a batch
+   * found already covered since the view's last event (by a refresh that was running when they arrived,
+   * or another process's), so that the events of one process add up to every commit it saw.
+   */
   readonly commitsCoalesced: number;
+  /**
+   * How stale the view was: from the first change this refresh covers being seen to the refresh's end,
+   * in milliseconds (window, queue and refresh time together; compare with the view's bound).
+   */
+  readonly stalenessMs: number;
+  /** The refresh budget's load as this refresh ended: queue length, refresh share, pressure. */
+  readonly load: RefreshLoad;
 }
 
 /** A change source went live (`'source'` event). */

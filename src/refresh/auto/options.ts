@@ -98,12 +98,7 @@ export function checkRefreshBudget(value: number | undefined, poolSize: number):
 
 /** The options compared one by one (`retry`'s two fields separately, so passing one constrains only it). */
 export type OptionName =
-  | 'installTriggers'
-  | 'coordinate'
-  | 'retry.initialMs'
-  | 'retry.maxMs'
-  | 'catalogTtlMs'
-  | 'maxConcurrentRefreshes';
+  'installTriggers' | 'coordinate' | 'retry.initialMs' | 'retry.maxMs' | 'catalogTtlMs' | 'maxConcurrentRefreshes';
 
 function optionValues(
   options: ResolvedAutoRefreshOptions | EnableAutoRefreshOptions,

@@ -268,8 +268,7 @@ export class RefreshScheduler {
       const s = this.states.get(up);
       if (s?.inFlight) {
         if (s.startedAt <= deadline) return true;
-      } else if (s?.pending && s.failures === 0 && this.dueAt(up, s, s.pending, now, pressure) <= deadline)
-        return true;
+      } else if (s?.pending && s.failures === 0 && this.dueAt(up, s, s.pending, now, pressure) <= deadline) return true;
     }
     return false;
   }
