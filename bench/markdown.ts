@@ -4,7 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESULTS_DIR, tableCells, type ScenarioResult } from './lib/report';
 
-const IDS = ['write-latency', 'burst', 'readers-during-refresh', 'sync-at-scale', 'multi-process'];
+const IDS = [
+  'write-latency',
+  'burst',
+  'readers-during-refresh',
+  'sync-at-scale',
+  'multi-process',
+  'auto-refresh-at-scale',
+];
 const suffix = process.argv.includes('--quick') ? '.quick' : '';
 for (const id of IDS) {
   const file = join(RESULTS_DIR, `${id}${suffix}.json`);

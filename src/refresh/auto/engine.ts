@@ -18,6 +18,7 @@ import { ChangeListener } from './listener';
 import { attachSubscriber } from './runtime-subscriber';
 import { AutoRefreshEmitter, AutoRefreshError, type AutoRefreshEvent, type AutoRefreshStopEvent } from './events';
 import { poolSizeOf } from './connection';
+import type { RefreshLoad } from './load';
 import {
   checkRefreshBudget,
   defaultOptionsFor,
@@ -167,6 +168,14 @@ export class AutoRefresh extends AutoRefreshEmitter {
     if (!this.declared.has(key)) return undefined;
     const since = this.scheduler.pendingSince(key);
     return since === undefined ? null : new Date(Date.now() - (performance.now() - since));
+  }
+
+  /**
+   * The refresh budget's load now: views queued for a place, refreshes running, the budget, the share of
+   * its time spent refreshing and the pressure that widens windows (also on every `'refresh'` event).
+   */
+  get load(): RefreshLoad {
+    return this.scheduler.load();
   }
 
   /** Whether `stop()` was called (or the DataSource was destroyed). */
