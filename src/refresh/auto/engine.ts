@@ -356,7 +356,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
       this.warn({
         code: 'destroyed-during-refresh',
         view: name,
-        message: `Auto-refresh of ${displayName(name)} was cut off: the DataSource was destroyed while it ran (${messageOf(error)}), so it was rolled back and ${batch.commits} commit(s) it covered are not in the view. Call await auto.flush() and await auto.stop() before dataSource.destroy().`,
+        message: `Auto-refresh of ${displayName(name)} was cut off: the DataSource was destroyed while it ran and it failed (${messageOf(error)}), so it was rolled back and ${batch.commits} commit(s) it covered are not in the view. Call await auto.flush() and await auto.stop() before dataSource.destroy().`,
       });
       void this.halt('destroyed');
       return { kind: 'dropped' };

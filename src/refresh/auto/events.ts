@@ -49,9 +49,10 @@ export interface AutoRefreshStopEvent {
  * - `'state-undecidable'`: the view's recorded refresh start in the state table lies beyond the
  *   coordination sequence (the sequence was reset or recreated, or the table was copied from another
  *   database), so whether that refresh covers the pending changes cannot be decided. It refreshed anyway.
- * - `'destroyed-during-refresh'`: the DataSource was destroyed while this view's refresh was running;
- *   TypeORM's `destroy()` does not wait for it, the refresh was cut off and rolled back, and changes not yet
- *   in the view stay out of it. Call `await auto.flush(); await auto.stop()` before `destroy()`.
+ * - `'destroyed-during-refresh'`: the DataSource was destroyed while this view's refresh was running,
+ *   and the refresh then failed (it runs on auto-refresh's own connection, so `destroy()` alone does not
+ *   end it): it was rolled back, not retried, and changes not yet in the view stay out of it. Call
+ *   `await auto.flush(); await auto.stop()` before `destroy()`.
  */
 export interface AutoRefreshWarning {
   /** What happened (see above). */
