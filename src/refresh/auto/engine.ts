@@ -29,7 +29,7 @@ import {
   type OptionName,
   type ResolvedAutoRefreshOptions,
 } from './options';
-import { RefreshScheduler, type Batch, type Outcome, type ViewTiming } from './scheduler';
+import { RefreshScheduler, type Batch, type Outcome } from './scheduler';
 import { ensureAutoRefreshTriggers } from './triggers';
 
 /** @internal What the engine needs from outside: a subscriber to install for the `subscriber` source. */
@@ -56,8 +56,6 @@ export class AutoRefresh extends AutoRefreshEmitter {
   private readonly definitions: readonly ViewDefinition[];
   private settings: ResolvedAutoRefreshOptions;
   private readonly declared: ReadonlySet<string>;
-  /** Per view of the current graph: its windows (rebuilt with the graph, so no lookup allocates). */
-  private timings = new WeakMap<object, Map<string, ViewTiming>>();
   /** Commits of batches skipped as covered by a refresh that was already running: reported with the next. */
   private readonly covered = new Map<string, number>();
   /** Options that took effect: a different value for one of them is a conflict. */
@@ -114,7 +112,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
       stopped: () => this.stopping !== undefined,
     });
     this.scheduler = new RefreshScheduler({
-      timing: (view) => this.timingOf(view),
+      timing: (view) => this.router.graph!.timing.get(view)!,
       budget: () => this.settings.maxConcurrentRefreshes,
       upstream: (view) => this.router.graph?.upstream.get(view) ?? new Set(),
       downstream: (view) => this.router.graph?.downstream.get(view) ?? new Set(),
@@ -381,23 +379,6 @@ export class AutoRefresh extends AutoRefreshEmitter {
       load: this.scheduler.load(),
     };
     this.emitSafely('refresh', event);
-  }
-
-  /** The view's windows: its autoRefresh timing and maxStalenessMs, built once per watch graph. */
-  private timingOf(view: string): ViewTiming {
-    const graph = this.router.graph!;
-    let timings = this.timings.get(graph);
-    if (!timings) {
-      timings = new Map();
-      for (const [key, d] of graph.views)
-        timings.set(key, {
-          debounceMs: d.autoRefresh!.debounceMs,
-          maxWaitMs: d.autoRefresh!.maxWaitMs,
-          ...(d.maxStalenessMs !== undefined ? { maxStalenessMs: d.maxStalenessMs } : {}),
-        });
-      this.timings.set(graph, timings);
-    }
-    return timings.get(view)!;
   }
 }
 

@@ -6,6 +6,9 @@
 // share. A view's bound is its maxWaitMs, or less to keep its maxStalenessMs. No I/O here: the refresh
 // itself is the `run` callback. Every timer is unref'd so it never keeps the process alive.
 import { LoadMeter, type RefreshLoad } from './load';
+import { boundOf, windowOf, type ViewTiming } from './window';
+
+export type { ViewTiming };
 
 /** Changes waiting for one view's refresh. Times are `performance.now()` milliseconds. */
 export interface Batch {
@@ -31,14 +34,6 @@ export type Outcome =
   | { kind: 'busy' }
   /** Nothing to do any more (the DataSource was destroyed or auto-refresh stopped). */
   | { kind: 'dropped' };
-
-/** A view's windows, in milliseconds. */
-export interface ViewTiming {
-  readonly debounceMs: number;
-  readonly maxWaitMs: number;
-  /** The staleness bound: the window never exceeds it minus the view's recent refresh time. */
-  readonly maxStalenessMs?: number;
-}
 
 export interface SchedulerHooks {
   timing(view: string): ViewTiming;
@@ -141,9 +136,7 @@ export class RefreshScheduler {
    * refreshes, `debounceMs` how long after its last (widened toward that bound under pressure).
    */
   windowOf(view: string, pressure = this.load().pressure): { debounceMs: number; maxWaitMs: number } {
-    const timing = this.hooks.timing(view);
-    const bound = this.boundOf(view, timing);
-    return { debounceMs: timing.debounceMs + pressure * Math.max(0, bound - timing.debounceMs), maxWaitMs: bound };
+    return windowOf(this.hooks.timing(view), this.states.get(view)?.recentMs ?? 0, pressure);
   }
 
   /** True while some view has a refresh running, or pending work that no running flush gave up on. */
@@ -227,16 +220,6 @@ export class RefreshScheduler {
   }
 
   /**
-   * The longest a view's changes wait for its refresh to start: `maxWaitMs`, or with `maxStalenessMs`
-   * that bound minus the view's recent refresh time when less, never below `debounceMs`.
-   */
-  private boundOf(view: string, timing: ViewTiming): number {
-    if (timing.maxStalenessMs === undefined) return timing.maxWaitMs;
-    const recent = this.states.get(view)?.recentMs ?? 0;
-    return Math.max(timing.debounceMs, Math.min(timing.maxWaitMs, timing.maxStalenessMs - recent));
-  }
-
-  /**
    * When the refresh of `batch` is due: its window (widened by the pressure), or now in a flush; not
    * before a lock wait or backoff.
    */
@@ -275,7 +258,7 @@ export class RefreshScheduler {
 
   /** The end of a batch's window: the queue runs the earliest first. */
   private deadlineOf(view: string, batch: Batch): number {
-    return batch.firstAt + this.boundOf(view, this.hooks.timing(view));
+    return batch.firstAt + boundOf(this.hooks.timing(view), this.states.get(view)?.recentMs ?? 0);
   }
 
   /** Decides about `view`: wait for upstream, arm its timer, or queue it for the budget (and run the queue). */
