@@ -102,6 +102,23 @@ const CHARTS: Record<string, (r: ScenarioResult) => BarChart> = {
       ],
     };
   },
+  'auto-refresh-at-scale': (r) => {
+    const sizes = ((r.parameters.sizes as number[] | undefined) ?? []).map(String);
+    const ratio = (n: string, key: 'rate' | 'save') =>
+      key === 'rate'
+        ? stat(summarize(r.samples[`rate-on-${n}`] ?? [])) / stat(summarize(r.samples[`rate-off-${n}`] ?? []))
+        : stat(summarize(r.samples[`save-on-${n}`] ?? []), 'p99') /
+          stat(summarize(r.samples[`save-off-${n}`] ?? []), 'p99');
+    return {
+      title: 'Auto-refresh at scale: on / off ratios per number of views (targets at 500: >= 0.5, <= 2)',
+      unit: 'ratio, on / off',
+      categories: sizes.map((n) => `${n} views`),
+      series: [
+        { name: 'commits/s on / off (higher is better)', color: LIBRARY, values: sizes.map((n) => ratio(n, 'rate')) },
+        { name: 'save() p99 on / off (lower is better)', color: BASELINE, values: sizes.map((n) => ratio(n, 'save')) },
+      ],
+    };
+  },
   'readers-during-refresh': (r) =>
     percentiles(r, 'Point reads on a materialized view during refreshes (lower is better)', 'read latency, ms', [
       ['no refresh', 'reads-none', NEUTRAL],

@@ -11,6 +11,7 @@ const IDS = [
   'sync-at-scale',
   'multi-process',
   'side-by-side-rebuild',
+  'auto-refresh-at-scale',
 ];
 const suffix = process.argv.includes('--quick') ? '.quick' : '';
 for (const id of IDS) {
@@ -27,4 +28,30 @@ for (const id of IDS) {
   console.log(
     `\nRun: ${String(result.environment.seconds)} s, load average at start ${String(result.environment.loadAverage)}.\n`,
   );
+}
+
+// Scenario 7 before/after: the same scenario run on the code before issue 18 (bench/results/
+// auto-refresh-at-scale.before.json, from main's commit of that time) beside this run, ratio by ratio.
+const beforeFile = join(RESULTS_DIR, `auto-refresh-at-scale.before${suffix}.json`);
+const afterFile = join(RESULTS_DIR, `auto-refresh-at-scale${suffix}.json`);
+if (existsSync(beforeFile) && existsSync(afterFile)) {
+  const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as ScenarioResult;
+  const [before, after] = [read(beforeFile), read(afterFile)];
+  const value = (r: ScenarioResult['rows'][number] | undefined) =>
+    !r
+      ? '-'
+      : r.ratio !== null
+        ? r.ratio.toFixed(2)
+        : typeof r.library === 'string'
+          ? r.library
+          : r.library.median.toFixed(2);
+  console.log('### Scenario 7 before and after issue 18\n');
+  console.log('| case | metric | before | after |');
+  console.log('| --- | --- | ---: | ---: |');
+  for (const r of after.rows) {
+    const b = before.rows.find((x) => x.group === r.group && x.metric === r.metric);
+    const label = r.ratio !== null ? `${r.metric} (ratio)` : r.metric;
+    console.log(`| ${r.group} | ${label} | ${value(b)} | ${value(r)} |`);
+  }
+  console.log('');
 }

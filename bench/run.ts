@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { writeCharts } from './charts';
 import { environment } from './lib/database';
 import { printTable, writeResult, type ScenarioResult } from './lib/report';
+import { autoRefreshAtScale } from './scenarios/auto-refresh-at-scale';
 import { burstCoalescing } from './scenarios/burst';
 import { multiProcess } from './scenarios/multi-process';
 import { readersDuringRefresh } from './scenarios/readers-during-refresh';
@@ -19,6 +20,7 @@ const SCENARIOS: Record<string, (quick: boolean) => Promise<ScenarioResult>> = {
   'sync-at-scale': syncAtScale,
   'multi-process': multiProcess,
   'side-by-side-rebuild': sideBySideRebuild,
+  'auto-refresh-at-scale': autoRefreshAtScale,
 };
 
 async function main(): Promise<void> {

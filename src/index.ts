@@ -97,5 +97,6 @@ export type {
   AutoRefreshStopEvent,
   AutoRefreshWarning,
 } from './refresh/auto/events';
+export type { RefreshLoad } from './refresh/auto/load';
 export { installAutoRefreshTriggers, removeAutoRefreshTriggers } from './refresh/auto/triggers';
 export type { TriggerOptions, TriggerChanges } from './refresh/auto/triggers';

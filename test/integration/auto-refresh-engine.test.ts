@@ -75,6 +75,7 @@ describe('options are fixed once they took effect', () => {
       coordinate: false,
       installTriggers: true,
       retry: { initialMs: 300, maxMs: 30_000 },
+      maxConcurrentRefreshes: 1,
       catalogTtlMs: 5000,
     });
     expect(auto.stopped).toBe(false);

@@ -22,6 +22,7 @@ import {
 } from '../../ddl/auto-refresh';
 import { qualifiedName, type QualifiedName } from '../../ddl/identifiers';
 import { refreshCoordinatedView } from '../refresh';
+import { RefreshConnections, type RefreshLease } from './connection';
 import { SequenceObserver } from './observer';
 import type { Outcome } from './scheduler';
 
@@ -67,13 +68,13 @@ export interface CoordinatedRefresh {
 }
 
 /**
- * One attempt, on its own pooled connection (never a writer's): `busy` if another process holds the
+ * One attempt, on a connection of the refresh pool (connection.ts: never one of the application's pool): `busy` if another process holds the
  * view's lock, `covered` if a refresh that began after the changes committed already ran, else refreshes.
  * Uses plain BEGIN/COMMIT rather than TypeORM transactions, so no subscriber sees these transactions.
  */
-export async function refreshCoordinated(dataSource: DataSource, job: CoordinatedRefresh): Promise<Outcome> {
-  const queryRunner = dataSource.createQueryRunner('master');
-  await queryRunner.connect();
+export async function refreshCoordinated(connections: RefreshConnections, job: CoordinatedRefresh): Promise<Outcome> {
+  const { queryRunner, release } = await connections.lease();
+  let broken: unknown;
   try {
     // READ COMMITTED: every statement below sees what committed before it started.
     await queryRunner.query(BEGIN_READ_COMMITTED_SQL);
@@ -103,10 +104,10 @@ export async function refreshCoordinated(dataSource: DataSource, job: Coordinate
     await queryRunner.query(COMMIT_SQL);
     return { kind: 'refreshed', concurrently: result.concurrently, durationMs: result.durationMs };
   } catch (error) {
-    await queryRunner.query(ROLLBACK_SQL).catch(() => undefined);
+    await queryRunner.query(ROLLBACK_SQL).catch((rollbackError: unknown) => (broken = rollbackError));
     throw error;
   } finally {
-    await queryRunner.release();
+    await release(broken);
   }
 }
 
@@ -117,7 +118,9 @@ export async function refreshCoordinated(dataSource: DataSource, job: Coordinate
 export class Coordination {
   private checked?: Promise<void>;
   private readonly observer = new SequenceObserver(() => this.observe());
+  private readonly connections: RefreshConnections;
 
+  /** @param budget the refresh pool's size (`maxConcurrentRefreshes`), read when a connection is needed. */
   constructor(
     private readonly dataSource: DataSource,
     private table: QualifiedName | undefined,
@@ -127,7 +130,15 @@ export class Coordination {
       /** A recorded refresh start lies beyond the sequence: refreshed anyway. */
       undecided(view: QualifiedName, table: QualifiedName): void;
     },
-  ) {}
+    budget: () => number = () => 1,
+  ) {
+    this.connections = new RefreshConnections(dataSource, budget);
+  }
+
+  /** A refresh connection of its own pool (scheduled refreshes use it too). */
+  lease(): Promise<RefreshLease> {
+    return this.connections.lease();
+  }
 
   /** Turns coordination on (through `table`) or off. */
   use(table: QualifiedName | undefined): void {
@@ -154,7 +165,7 @@ export class Coordination {
   ): Promise<Outcome> {
     const table = await this.ready();
     const observed = table ? await this.observer.after(lastChangeAt) : undefined;
-    return refreshCoordinated(this.dataSource, {
+    return refreshCoordinated(this.connections, {
       view,
       concurrently,
       ...(table ? { stateTable: table, undecided: (v: QualifiedName) => this.report.undecided(v, table) } : {}),
@@ -162,9 +173,10 @@ export class Coordination {
     });
   }
 
-  /** Takes no more readings; resolves when the one in flight has ended. */
-  stop(): Promise<void> {
-    return this.observer.stop();
+  /** Takes no more readings and closes the refresh pool; resolves when the reading in flight has ended. */
+  async stop(): Promise<void> {
+    await this.observer.stop();
+    await this.connections.end();
   }
 
   /** The state table in use once it exists (created or upgraded here), or undefined. Also read by schedule.ts. */

@@ -3,7 +3,8 @@
 import type { DataSource } from 'typeorm';
 import { PgViewError } from '../../errors';
 import type { AutoRefresh } from './engine';
-import type { EnableAutoRefreshOptions } from './options';
+import { poolSizeOf } from './connection';
+import { checkRefreshBudget, type EnableAutoRefreshOptions } from './options';
 import { runningAutoRefresh, startAutoRefresh } from './registry';
 import { subscriberHooks } from './subscriber';
 
@@ -37,6 +38,7 @@ export async function enableAutoRefresh(
     throw new PgViewError(
       `enableAutoRefresh: option \`source\` is ${JSON.stringify(source)}. Use 'subscriber', 'triggers' or 'both'.`,
     );
+  checkRefreshBudget(options.maxConcurrentRefreshes, poolSizeOf(dataSource)); // before anything starts
   const engine = runningAutoRefresh(dataSource) ?? startAutoRefresh(dataSource, subscriberHooks);
   engine.applyOptions(options); // throws on a conflict, before anything changed
   try {

@@ -1,6 +1,7 @@
 // One DataSource's auto-refresh: change sources (subscriber collector, trigger listener) feed table
 // names; the watch graph turns them into stale views; the scheduler decides when; the coordinator
-// refreshes on a pooled connection. Nothing here ever throws into a writer or awaits a refresh for it.
+// refreshes on a connection of its own (connection.ts), within the refresh budget. Nothing here ever throws
+// into a writer or awaits a refresh for it.
 // The engine owns its options (the conflict rule: options.ts, applied in `applyOptions`) and its sources
 // (`addSource` installs them, `stop()` removes them); the registry only maps a DataSource to it.
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
@@ -16,8 +17,11 @@ import { ChangeRouter } from './router';
 import { ChangeListener } from './listener';
 import { attachSubscriber } from './runtime-subscriber';
 import { AutoRefreshEmitter, AutoRefreshError, type AutoRefreshEvent, type AutoRefreshStopEvent } from './events';
+import { poolSizeOf } from './connection';
+import type { RefreshLoad } from './load';
 import {
-  DEFAULT_OPTIONS,
+  checkRefreshBudget,
+  defaultOptionsFor,
   FIXED_AT_FIRST_CALL,
   mergeOptions,
   type AutoRefreshSourceName,
@@ -51,7 +55,10 @@ export class AutoRefresh extends AutoRefreshEmitter {
   );
   private readonly scheduler: RefreshScheduler;
   private readonly definitions: readonly ViewDefinition[];
-  private settings: ResolvedAutoRefreshOptions = DEFAULT_OPTIONS;
+  private settings: ResolvedAutoRefreshOptions;
+  private readonly declared: ReadonlySet<string>;
+  /** Commits of batches skipped as covered by a refresh that was already running: reported with the next. */
+  private readonly covered = new Map<string, number>();
   /** Options that took effect: a different value for one of them is a conflict. */
   private readonly fixed = new Set<OptionName>();
   private readonly active = new Set<AutoRefreshSourceName>();
@@ -72,26 +79,33 @@ export class AutoRefresh extends AutoRefreshEmitter {
     private readonly hooks: AutoRefreshHooks,
   ) {
     super(dataSource);
+    this.settings = defaultOptionsFor(poolSizeOf(dataSource));
     this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
-    this.coordination = new Coordination(dataSource, this.stateTableName(), {
-      unavailable: (table, error) =>
-        this.fail(
-          `Auto-refresh cannot create or upgrade ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
-          error,
-        ),
-      undecided: (view, table) =>
-        this.warn({
-          code: 'state-undecidable',
-          view,
-          message: `Auto-refresh of ${displayName(view)}: the last refresh start recorded in ${displayName(table)} is beyond its sequence ${displayName(stateSequenceOf(table))} (reset or recreated, or the table was copied from elsewhere), so whether it covers the pending changes cannot be decided; refreshing anyway. This refresh records a current value, so the next ones decide normally.`,
-        }),
-    });
+    this.declared = new Set(this.definitions.map(relationKey));
+    this.coordination = new Coordination(
+      dataSource,
+      this.stateTableName(),
+      {
+        unavailable: (table, error) =>
+          this.fail(
+            `Auto-refresh cannot create or upgrade ${displayName(table)} (${messageOf(error)}), so it runs without coordinating with other processes: each process refreshes for its own changes. Create the table (see docs/auto-refresh.md) or pass coordinate: false.`,
+            error,
+          ),
+        undecided: (view, table) =>
+          this.warn({
+            code: 'state-undecidable',
+            view,
+            message: `Auto-refresh of ${displayName(view)}: the last refresh start recorded in ${displayName(table)} is beyond its sequence ${displayName(stateSequenceOf(table))} (reset or recreated, or the table was copied from elsewhere), so whether it covers the pending changes cannot be decided; refreshing anyway. This refresh records a current value, so the next ones decide normally.`,
+          }),
+      },
+      () => this.settings.maxConcurrentRefreshes,
+    );
     this.router = new ChangeRouter(this.definitions, {
       load: () => loadWatchGraph((sql) => this.dataSource.query(sql), this.definitions),
       ttlMs: () => this.settings.catalogTtlMs,
-      mark: (view, tables, commits) => {
-        this.scheduler.mark(view, tables, commits);
-        // After the mark: the reading is taken after the change, so a refresh recorded later covers it.
+      mark: (view, tables, commits) => this.scheduler.mark(view, tables, commits),
+      // After the marks: the reading is taken after the change, so a refresh recorded later covers it.
+      marked: () => {
         this.lastSighting = this.coordination.seen();
       },
       failed: (error) => {
@@ -101,7 +115,8 @@ export class AutoRefresh extends AutoRefreshEmitter {
       stopped: () => this.stopping !== undefined,
     });
     this.scheduler = new RefreshScheduler({
-      timing: (view) => this.router.graph!.views.get(view)!.autoRefresh!,
+      timing: (view) => this.router.graph!.timing.get(view)!,
+      budget: () => this.settings.maxConcurrentRefreshes,
       upstream: (view) => this.router.graph?.upstream.get(view) ?? new Set(),
       downstream: (view) => this.router.graph?.downstream.get(view) ?? new Set(),
       run: (view, batch) => this.run(view, batch),
@@ -129,6 +144,8 @@ export class AutoRefresh extends AutoRefreshEmitter {
     this.watchdog.unref();
     this.schedule = new RefreshSchedule(dataSource, collectViews(dataSource), {
       stateTable: () => this.coordination.ready(),
+      lease: () => this.coordination.lease(),
+      load: () => this.scheduler.load(),
       refreshed: (event) => this.emitSafely('refresh', event),
       failed: (error) => this.report(error),
       backoffMs: (n) => Math.min(this.settings.retry.maxMs, this.settings.retry.initialMs * 2 ** (n - 1)),
@@ -157,9 +174,17 @@ export class AutoRefresh extends AutoRefreshEmitter {
    */
   pendingSince(view: QualifiedName): Date | null | undefined {
     const key = relationKey(view);
-    if (!this.definitions.some((d) => relationKey(d) === key)) return undefined;
+    if (!this.declared.has(key)) return undefined;
     const since = this.scheduler.pendingSince(key);
     return since === undefined ? null : new Date(Date.now() - (performance.now() - since));
+  }
+
+  /**
+   * The refresh budget's load now: views queued for a place, refreshes running, the budget, the share of
+   * its time spent refreshing and the pressure that widens windows (also on every `'refresh'` event).
+   */
+  get load(): RefreshLoad {
+    return this.scheduler.load();
   }
 
   /** Whether `stop()` was called (or the DataSource was destroyed). */
@@ -175,6 +200,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
    * change on a running engine, which is why a lazily started one is reconfigured, not recreated.
    */
   applyOptions(options: EnableAutoRefreshOptions): void {
+    checkRefreshBudget(options.maxConcurrentRefreshes, poolSizeOf(this.dataSource));
     const next = mergeOptions(this.settings, this.fixed, options);
     if (next.coordinate !== this.settings.coordinate)
       this.coordination.use(next.coordinate ? this.stateTableName() : undefined);
@@ -279,11 +305,10 @@ export class AutoRefresh extends AutoRefreshEmitter {
     this.active.clear();
     this.detachSubscriber?.();
     this.detachSubscriber = undefined;
+    // The refresh pool closes after the scheduler and the schedule: a refresh still running keeps its connection to the end.
     this.stopping = Promise.all([
-      this.scheduler.stop(),
+      Promise.all([this.scheduler.stop(), this.schedule.stop()]).then(() => this.coordination.stop()),
       this.listener?.stop(),
-      this.coordination.stop(),
-      this.schedule.stop(),
     ]).then(() => undefined);
     this.emitSafely('stop', { reason });
     return this.stopping;
@@ -299,7 +324,9 @@ export class AutoRefresh extends AutoRefreshEmitter {
   /** Installs missing triggers (unless told not to), then LISTENs. */
   private async startTriggers(): Promise<void> {
     this.fixed.add('installTriggers');
-    if (this.settings.installTriggers) await ensureAutoRefreshTriggers(this.dataSource, this.definitions);
+    // The watch graph enableAutoRefresh just loaded serves the trigger plan too: the catalog is read once.
+    if (this.settings.installTriggers)
+      await ensureAutoRefreshTriggers(this.dataSource, this.definitions, this.router.graph);
     if (this.stopping) return;
     this.listener = new ChangeListener(
       this.dataSource,
@@ -329,14 +356,16 @@ export class AutoRefresh extends AutoRefreshEmitter {
     const definition = this.router.graph!.views.get(view)!;
     const name = { schema: definition.schema, name: definition.name };
     try {
-      return await this.coordination.refresh(name, definition.autoRefresh!.concurrently, batch.lastAt);
+      const outcome = await this.coordination.refresh(name, definition.autoRefresh!.concurrently, batch.lastAt);
+      if (outcome.kind === 'covered') this.covered.set(view, (this.covered.get(view) ?? 0) + batch.commits);
+      return outcome;
     } catch (error) {
       if (this.dataSource.isInitialized) throw error;
       // destroy() does not wait for the pool's clients: it cut this refresh off. Not a failure to retry.
       this.warn({
         code: 'destroyed-during-refresh',
         view: name,
-        message: `Auto-refresh of ${displayName(name)} was cut off: the DataSource was destroyed while it ran (${messageOf(error)}), so it was rolled back and ${batch.commits} commit(s) it covered are not in the view. Call await auto.flush() and await auto.stop() before dataSource.destroy().`,
+        message: `Auto-refresh of ${displayName(name)} was cut off: the DataSource was destroyed while it ran and it failed (${messageOf(error)}), so it was rolled back and ${batch.commits} commit(s) it covered are not in the view. Call await auto.flush() and await auto.stop() before dataSource.destroy().`,
       });
       void this.halt('destroyed');
       return { kind: 'dropped' };
@@ -350,13 +379,17 @@ export class AutoRefresh extends AutoRefreshEmitter {
   private emitRefresh(view: string, batch: Batch, outcome: Extract<Outcome, { kind: 'refreshed' }>): void {
     const definition = this.router.graph!.views.get(view)!;
     this.schedule.noteRefresh(view, outcome.durationMs);
+    const covered = this.covered.get(view) ?? 0;
+    this.covered.delete(view);
     const event: AutoRefreshEvent = {
       view: { schema: definition.schema, name: definition.name },
       reason: 'change',
       durationMs: outcome.durationMs,
       concurrently: outcome.concurrently,
       changedTables: [...batch.tables].sort(),
-      commitsCoalesced: batch.commits,
+      commitsCoalesced: batch.commits + covered,
+      stalenessMs: performance.now() - batch.firstAt,
+      load: this.scheduler.load(),
     };
     this.emitSafely('refresh', event);
   }

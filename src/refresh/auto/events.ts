@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { DataSource } from 'typeorm';
 import type { QualifiedName } from '../../ddl/identifiers';
 import { PgViewError } from '../../errors';
+import type { RefreshLoad } from './load';
 import type { AutoRefreshSourceName } from './options';
 
 /** A finished auto-refresh. */
@@ -20,8 +21,20 @@ export interface AutoRefreshEvent {
   readonly concurrently: boolean;
   /** `schema.table` names whose changes it covers (a view name when it follows another auto-refreshed view). */
   readonly changedTables: readonly string[];
-  /** Commits (or autocommitted writes) folded into this one refresh. */
+  /**
+   * Commits (or autocommitted writes) this refresh covers: those folded into it, plus those of a batch
+   * found already covered since the view's last event (by a refresh that was running when they arrived,
+   * or another process's), so that the events of one process add up to every commit it saw.
+   */
   readonly commitsCoalesced: number;
+  /**
+   * How stale the view was: from the first change this refresh covers being seen to the refresh's end,
+   * in milliseconds (window, queue and refresh time together; compare with the view's bound). For a
+   * `'schedule'` refresh: from the start of the interval it served to the refresh's end.
+   */
+  readonly stalenessMs: number;
+  /** The refresh budget's load as this refresh ended: queue length, refresh share, pressure. */
+  readonly load: RefreshLoad;
 }
 
 /** A change source went live (`'source'` event). */
@@ -42,9 +55,10 @@ export interface AutoRefreshStopEvent {
  * - `'state-undecidable'`: the view's recorded refresh start in the state table lies beyond the
  *   coordination sequence (the sequence was reset or recreated, or the table was copied from another
  *   database), so whether that refresh covers the pending changes cannot be decided. It refreshed anyway.
- * - `'destroyed-during-refresh'`: the DataSource was destroyed while this view's refresh was running;
- *   TypeORM's `destroy()` does not wait for it, the refresh was cut off and rolled back, and changes not yet
- *   in the view stay out of it. Call `await auto.flush(); await auto.stop()` before `destroy()`.
+ * - `'destroyed-during-refresh'`: the DataSource was destroyed while this view's refresh was running,
+ *   and the refresh then failed (it runs on auto-refresh's own connection, so `destroy()` alone does not
+ *   end it): it was rolled back, not retried, and changes not yet in the view stay out of it. Call
+ *   `await auto.flush(); await auto.stop()` before `destroy()`.
  */
 export interface AutoRefreshWarning {
   /** What happened (see above). */

@@ -6,6 +6,7 @@ import { DEPENDENCIES_QUERY, INHERITANCE_QUERY } from '../../catalog/queries';
 import { toEdge, toInheritancePair } from '../../catalog/reader';
 import { relationKey, type QualifiedName } from '../../ddl/identifiers';
 import type { ViewDefinition } from '../../metadata/definition';
+import type { ViewTiming } from './window';
 
 /** The resolved watch graph of one DataSource. Keys are `relationKey` strings. */
 export interface WatchGraph {
@@ -19,6 +20,8 @@ export interface WatchGraph {
   readonly upstream: ReadonlyMap<string, ReadonlySet<string>>;
   /** View key -> auto-refreshed views that read it: stale once it is refreshed. */
   readonly downstream: ReadonlyMap<string, ReadonlySet<string>>;
+  /** View key -> its windows (autoRefresh timing and maxStalenessMs), built once per load. */
+  readonly timing: ReadonlyMap<string, ViewTiming>;
 }
 
 /**
@@ -73,7 +76,14 @@ export function buildWatchGraph(definitions: readonly ViewDefinition[], graph: R
     upstream.set(key, ups);
     for (const u of ups) downstream.set(u, new Set([...(downstream.get(u) ?? []), key]));
   }
-  return { views, viewsByTable, tablesByView, upstream, downstream };
+  const timing = new Map<string, ViewTiming>();
+  for (const [key, d] of views)
+    timing.set(key, {
+      debounceMs: d.autoRefresh!.debounceMs,
+      maxWaitMs: d.autoRefresh!.maxWaitMs,
+      ...(d.maxStalenessMs !== undefined ? { maxStalenessMs: d.maxStalenessMs } : {}),
+    });
+  return { views, viewsByTable, tablesByView, upstream, downstream, timing };
 }
 
 type Query = (sql: string) => Promise<unknown>;

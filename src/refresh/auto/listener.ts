@@ -6,6 +6,7 @@
 import type { DataSource } from 'typeorm';
 import { listenSql, NOTIFY_CHANNEL, notifySql } from '../../ddl/auto-refresh';
 import type { QualifiedName } from '../../ddl/identifiers';
+import { connectionOptionsOf, pgOf } from './connection';
 
 /** The application_name of the listener connection (visible in pg_stat_activity). */
 export const LISTENER_APPLICATION_NAME = 'typeorm-pgview auto-refresh listener';
@@ -25,27 +26,13 @@ export interface ListenerHooks {
   error(error: unknown): void;
 }
 
-/** Connection options for a pg Client, taken from the DataSource the way TypeORM builds its pool. */
+/** A pg Client of its own for the primary, built like TypeORM's pool (see connection.ts). */
 function clientOf(dataSource: DataSource): PgClient {
-  const driver = dataSource.driver as unknown as { postgres: { Client: new (o: object) => PgClient } };
-  const options = dataSource.options as unknown as Record<string, unknown> & {
-    replication?: { master?: Record<string, unknown> };
-    extra?: Record<string, unknown>;
-  };
-  const credentials = options.replication?.master ?? options;
-  return new driver.postgres.Client({
-    connectionString: credentials.url,
-    host: credentials.host,
-    user: credentials.username,
-    password: credentials.password,
-    database: credentials.database,
-    port: credentials.port,
-    ssl: credentials.ssl,
-    connectionTimeoutMillis: options.connectTimeoutMS,
-    ...(options.extra ?? {}),
-    application_name: LISTENER_APPLICATION_NAME,
+  const { Client } = pgOf(dataSource);
+  return new Client({
+    ...connectionOptionsOf(dataSource, LISTENER_APPLICATION_NAME),
     keepAlive: true,
-  });
+  }) as PgClient;
 }
 
 export class ChangeListener {

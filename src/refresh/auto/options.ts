@@ -38,6 +38,14 @@ export interface EnableAutoRefreshOptions {
   };
   /** Re-read the catalog's dependencies when they are older than this at a change. Default: 5000 ms. */
   catalogTtlMs?: number;
+  /**
+   * The refresh budget: how many refreshes this process runs at once, each on a connection of
+   * auto-refresh's own (a pool of this size beside the application's, never taken from it). An integer
+   * from 1 to half the DataSource's pool size (`extra.max` or `poolSize`, default 10; at least 1).
+   * Default: 1 (measured: 2 at once took both cores of a 2-core machine from the writers). Views due while the budget is used wait in a queue, most
+   * urgent first, and under load their windows widen (see docs/auto-refresh.md).
+   */
+  maxConcurrentRefreshes?: number;
 }
 
 /** The options an auto-refresh runs with, every field set (`auto.options`). */
@@ -55,6 +63,8 @@ export interface ResolvedAutoRefreshOptions {
   };
   /** See EnableAutoRefreshOptions.catalogTtlMs. */
   readonly catalogTtlMs: number;
+  /** See EnableAutoRefreshOptions.maxConcurrentRefreshes (the default filled in for the pool's size). */
+  readonly maxConcurrentRefreshes: number;
 }
 
 export const DEFAULT_OPTIONS: ResolvedAutoRefreshOptions = Object.freeze({
@@ -62,10 +72,33 @@ export const DEFAULT_OPTIONS: ResolvedAutoRefreshOptions = Object.freeze({
   coordinate: true,
   retry: Object.freeze({ initialMs: 200, maxMs: 30_000 }),
   catalogTtlMs: 5000,
+  maxConcurrentRefreshes: 1,
 });
 
+/** The largest refresh budget a pool of `poolSize` allows: half of it, at least 1. */
+export function refreshBudgetCeiling(poolSize: number): number {
+  return Math.max(1, Math.floor(poolSize / 2));
+}
+
+/** The defaults for a DataSource whose pool has `poolSize` connections (the budget within its share). */
+export function defaultOptionsFor(poolSize: number): ResolvedAutoRefreshOptions {
+  const maxConcurrentRefreshes = Math.min(DEFAULT_OPTIONS.maxConcurrentRefreshes, refreshBudgetCeiling(poolSize));
+  return Object.freeze({ ...DEFAULT_OPTIONS, maxConcurrentRefreshes });
+}
+
+/** Throws a PgViewError naming `maxConcurrentRefreshes` unless it is an integer within the pool's share. */
+export function checkRefreshBudget(value: number | undefined, poolSize: number): void {
+  if (value === undefined) return;
+  const ceiling = refreshBudgetCeiling(poolSize);
+  if (!Number.isInteger(value) || value < 1 || value > ceiling)
+    throw new PgViewError(
+      `enableAutoRefresh: option \`maxConcurrentRefreshes\` is ${JSON.stringify(value)}. Use an integer from 1 to ${ceiling} (half the DataSource's pool of ${poolSize}), or leave it out for the default (${DEFAULT_OPTIONS.maxConcurrentRefreshes}); to allow more, raise the pool size (\`extra.max\`).`,
+    );
+}
+
 /** The options compared one by one (`retry`'s two fields separately, so passing one constrains only it). */
-export type OptionName = 'installTriggers' | 'coordinate' | 'retry.initialMs' | 'retry.maxMs' | 'catalogTtlMs';
+export type OptionName =
+  'installTriggers' | 'coordinate' | 'retry.initialMs' | 'retry.maxMs' | 'catalogTtlMs' | 'maxConcurrentRefreshes';
 
 function optionValues(
   options: ResolvedAutoRefreshOptions | EnableAutoRefreshOptions,
@@ -76,13 +109,20 @@ function optionValues(
     'retry.initialMs': options.retry?.initialMs,
     'retry.maxMs': options.retry?.maxMs,
     catalogTtlMs: options.catalogTtlMs,
+    maxConcurrentRefreshes: options.maxConcurrentRefreshes,
   };
   for (const key of Object.keys(values) as OptionName[]) if (values[key] === undefined) delete values[key];
   return values;
 }
 
 /** Options fixed by the first enableAutoRefresh (`installTriggers` only once the `triggers` source is added). */
-export const FIXED_AT_FIRST_CALL = ['coordinate', 'retry.initialMs', 'retry.maxMs', 'catalogTtlMs'] as const;
+export const FIXED_AT_FIRST_CALL = [
+  'coordinate',
+  'retry.initialMs',
+  'retry.maxMs',
+  'catalogTtlMs',
+  'maxConcurrentRefreshes',
+] as const;
 
 /**
  * The options after `options` are applied to `settings`, or a PgViewError naming every option in `fixed`
@@ -109,6 +149,7 @@ export function mergeOptions(
     coordinate: options.coordinate ?? settings.coordinate,
     retry: Object.freeze({ ...settings.retry, ...definedOnly(options.retry) }),
     catalogTtlMs: options.catalogTtlMs ?? settings.catalogTtlMs,
+    maxConcurrentRefreshes: options.maxConcurrentRefreshes ?? settings.maxConcurrentRefreshes,
   });
 }
 

@@ -12,6 +12,8 @@ export interface RouterHooks {
   ttlMs(): number;
   /** A view is stale for these `schema.table` names and commits. */
   mark(view: string, tables: readonly string[], commits: number): void;
+  /** One change's marks are all made. */
+  marked(): void;
   /** The catalog could not be read (the changes wait for the next load). */
   failed(error: unknown): void;
   /** Stopped: drop everything. */
@@ -20,6 +22,8 @@ export interface RouterHooks {
 
 export class ChangeRouter {
   private current?: WatchGraph;
+  /** Per table key of the current graph, its display name: the per-commit path does no string building. */
+  private names = new Map<string, string>();
   /** Whether every declared view has tables in the current graph (computed once per load, not per change). */
   private complete = false;
   private loadedAt = -Infinity;
@@ -61,6 +65,9 @@ export class ChangeRouter {
       try {
         const graph = await this.hooks.load();
         this.current = graph;
+        this.names = new Map();
+        for (const tables of graph.tablesByView.values())
+          for (const t of tables) this.names.set(relationKey(t), displayName(t));
         this.complete = this.definitions.every((d) => (graph.tablesByView.get(relationKey(d))?.length ?? 0) > 0);
         this.loadedAt = performance.now();
       } catch (error) {
@@ -88,12 +95,22 @@ export class ChangeRouter {
     if (!graph || this.hooks.stopped()) return;
     const changes = this.buffered;
     this.buffered = [];
+    // Work per change is what the change touched: its tables and the views they map to, never every view.
     for (const { tables, commits } of changes) {
       const perView = new Map<string, string[]>();
-      for (const table of tables)
-        for (const view of graph.viewsByTable.get(relationKey(table)) ?? [])
-          perView.set(view, [...(perView.get(view) ?? []), displayName(table)]);
+      for (const table of tables) {
+        const key = relationKey(table);
+        const views = graph.viewsByTable.get(key);
+        if (!views) continue;
+        const name = this.names.get(key) ?? displayName(table);
+        for (const view of views) {
+          const names = perView.get(view);
+          if (names) names.push(name);
+          else perView.set(view, [name]);
+        }
+      }
       for (const [view, names] of perView) this.hooks.mark(view, names, commits);
+      if (perView.size > 0) this.hooks.marked();
     }
   }
 }

@@ -18,6 +18,8 @@ import { displayName, relationKey, type QualifiedName } from '../../ddl/identifi
 import { slotClockSql, slotServedSql } from '../../ddl/schedule';
 import type { ViewDefinition } from '../../metadata/definition';
 import { refreshCoordinatedView } from '../refresh';
+import type { RefreshLease } from './connection';
+import type { RefreshLoad } from './load';
 import { AutoRefreshError, type AutoRefreshEvent } from './events';
 import { busyRetryMs, scheduleIntervalMs, servedLocally, wakeDelayMs } from './slots';
 
@@ -52,9 +54,12 @@ export interface ScheduledRefresh {
  * One check of one view's slot on its own pooled connection: under the view's lock, refreshes when no
  * refresh began in the server's current slot. Times returned are this process's `performance.now()`.
  */
-export async function refreshIfDue(dataSource: DataSource, job: ScheduledRefresh): Promise<ScheduledOutcome> {
-  const queryRunner = dataSource.createQueryRunner('master');
-  await queryRunner.connect();
+export async function refreshIfDue(
+  lease: () => Promise<RefreshLease>,
+  job: ScheduledRefresh,
+): Promise<ScheduledOutcome> {
+  const { queryRunner, release } = await lease();
+  let broken: unknown;
   try {
     await queryRunner.query(BEGIN_READ_COMMITTED_SQL);
     const [lock] = (await run(queryRunner, tryViewLockSql(job.view))) as { locked: boolean }[];
@@ -90,10 +95,10 @@ export async function refreshIfDue(dataSource: DataSource, job: ScheduledRefresh
       durationMs: result.durationMs,
     };
   } catch (error) {
-    await queryRunner.query(ROLLBACK_SQL).catch(() => undefined);
+    await queryRunner.query(ROLLBACK_SQL).catch((rollbackError: unknown) => (broken = rollbackError));
     throw error;
   } finally {
-    await queryRunner.release();
+    await release(broken);
   }
 }
 
@@ -101,6 +106,10 @@ export async function refreshIfDue(dataSource: DataSource, job: ScheduledRefresh
 export interface ScheduleHooks {
   /** The state table once it exists, or undefined (coordination off or unavailable). */
   stateTable(): Promise<QualifiedName | undefined>;
+  /** A refresh connection of auto-refresh's own (its pool, within `maxConcurrentRefreshes`). */
+  lease(): Promise<RefreshLease>;
+  /** The refresh budget's load now (for the event). */
+  load(): RefreshLoad;
   /** A scheduled refresh committed. */
   refreshed(event: AutoRefreshEvent): void;
   /** A check or refresh failed; it is retried after `error.retryInMs`. */
@@ -208,7 +217,7 @@ export class RefreshSchedule {
     if (this.stopped || !this.dataSource.isInitialized) return;
     try {
       const stateTable = await this.hooks.stateTable();
-      const outcome = await refreshIfDue(this.dataSource, {
+      const outcome = await refreshIfDue(() => this.hooks.lease(), {
         view: entry.view,
         concurrently: entry.definition.autoRefresh?.concurrently ?? 'auto',
         intervalMs: entry.intervalMs,
@@ -230,6 +239,9 @@ export class RefreshSchedule {
           concurrently: outcome.concurrently,
           changedTables: [],
           commitsCoalesced: 0,
+          // Due since its interval began: from then to the refresh's end.
+          stalenessMs: Math.max(0, performance.now() - (outcome.nextSlotAt - entry.intervalMs)),
+          load: this.hooks.load(),
         });
       }
       this.arm(entry, wakeDelayMs(outcome.nextSlotAt - performance.now(), entry.intervalMs, Math.random()));

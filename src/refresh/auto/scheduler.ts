@@ -1,7 +1,14 @@
 // When to refresh which view: per view, a debounce window bounded by a maximum wait, one refresh in
 // flight, changes arriving meanwhile collected into exactly one trailing refresh, views that read other
-// auto-refreshed views run after them, failures retried with exponential backoff. No I/O here: the
-// refresh itself is the `run` callback. Every timer is unref'd so it never keeps the process alive.
+// auto-refreshed views run after them, failures retried with exponential backoff. Across views, a budget
+// of refreshes at once: views due beyond it queue (earliest deadline first), and while refreshes back up
+// every window widens toward its bound (load.ts), so refresh work stays bounded and writers keep their
+// share. A view's bound is its maxWaitMs, or less to keep its maxStalenessMs. No I/O here: the refresh
+// itself is the `run` callback. Every timer is unref'd so it never keeps the process alive.
+import { LoadMeter, type RefreshLoad } from './load';
+import { boundOf, windowOf, type ViewTiming } from './window';
+
+export type { ViewTiming };
 
 /** Changes waiting for one view's refresh. Times are `performance.now()` milliseconds. */
 export interface Batch {
@@ -29,7 +36,9 @@ export type Outcome =
   | { kind: 'dropped' };
 
 export interface SchedulerHooks {
-  timing(view: string): { debounceMs: number; maxWaitMs: number };
+  timing(view: string): ViewTiming;
+  /** How many refreshes may run at once, across views (read at each start). Default: no limit. */
+  budget?(): number;
   /** Auto-refreshed views `view` reads: refreshed first when they have pending changes. */
   upstream(view: string): ReadonlySet<string>;
   /** Auto-refreshed views that read `view`: stale after it is refreshed. */
@@ -57,7 +66,12 @@ interface ViewState {
   notBefore: number;
   /** notBefore was set because another process held the lock (a flush still waits for that). */
   lockBusy: boolean;
+  /** Recent refresh time (a moving average of attempts that refreshed), 0 before the first. */
+  recentMs: number;
 }
+
+/** Weight of the newest refresh in a view's recent refresh time. */
+const RECENT_WEIGHT = 0.3;
 
 export class RefreshScheduler {
   private readonly states = new Map<string, ViewState>();
@@ -73,6 +87,9 @@ export class RefreshScheduler {
    */
   private readonly failedDuringFlush = new Map<string, number>();
   private idleWaiters: { target: number; resolve: () => void }[] = [];
+  /** Views due, waiting for a place in the budget. */
+  private readonly queue = new Set<string>();
+  private readonly meter = new LoadMeter();
 
   constructor(private readonly hooks: SchedulerHooks) {}
 
@@ -107,6 +124,19 @@ export class RefreshScheduler {
       (t): t is number => t !== undefined,
     );
     return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  /** The budget's load now: queue length, refreshes running, refresh share and the resulting pressure. */
+  load(): RefreshLoad {
+    return this.meter.read(performance.now(), this.budget(), this.queue.size);
+  }
+
+  /**
+   * The window `view` gets now, in milliseconds: `maxWaitMs` bounds how long after its first change it
+   * refreshes, `debounceMs` how long after its last (widened toward that bound under pressure).
+   */
+  windowOf(view: string, pressure = this.load().pressure): { debounceMs: number; maxWaitMs: number } {
+    return windowOf(this.hooks.timing(view), this.states.get(view)?.recentMs ?? 0, pressure);
   }
 
   /** True while some view has a refresh running, or pending work that no running flush gave up on. */
@@ -169,6 +199,7 @@ export class RefreshScheduler {
       s.pending = undefined;
       if (s.inFlight) running.push(s.inFlight);
     }
+    this.queue.clear();
     this.wakeIdle();
     await Promise.all(running);
   }
@@ -176,16 +207,35 @@ export class RefreshScheduler {
   private stateOf(view: string): ViewState {
     let state = this.states.get(view);
     if (!state)
-      this.states.set(view, (state = { startedAt: 0, inFlightEpoch: 0, failures: 0, notBefore: 0, lockBusy: false }));
+      this.states.set(
+        view,
+        (state = { startedAt: 0, inFlightEpoch: 0, failures: 0, notBefore: 0, lockBusy: false, recentMs: 0 }),
+      );
     return state;
   }
 
-  /** When the refresh of `batch` is due: its window, or now in a flush; not before a lock wait or backoff. */
-  private dueAt(view: string, state: ViewState, batch: Batch, now: number): number {
-    const { debounceMs, maxWaitMs } = this.hooks.timing(view);
+  private budget(): number {
+    const budget = this.hooks.budget?.() ?? Infinity;
+    return budget >= 1 ? budget : 1;
+  }
+
+  /**
+   * When the refresh of `batch` is due: its window (widened by the pressure), or now in a flush; not
+   * before a lock wait or backoff.
+   */
+  private dueAt(view: string, state: ViewState, batch: Batch, now: number, pressure: number): number {
     const flushing = this.flushing(view, batch);
-    const settled = flushing ? now : Math.min(batch.lastAt + debounceMs, batch.firstAt + maxWaitMs);
+    let settled = now;
+    if (!flushing) {
+      const { debounceMs, maxWaitMs } = this.windowOf(view, pressure);
+      settled = Math.min(batch.lastAt + debounceMs, batch.firstAt + maxWaitMs);
+    }
     return flushing && !state.lockBusy ? now : Math.max(settled, state.notBefore);
+  }
+
+  /** The pressure now, read once per decision (O(1)). */
+  private pressure(now: number): number {
+    return this.meter.read(now, this.budget(), this.queue.size).pressure;
   }
 
   /**
@@ -194,29 +244,45 @@ export class RefreshScheduler {
    * count, or steady writes upstream, which always leave its next refresh pending, would hold this view
    * back for good. A failing upstream view does not hold others back.
    */
-  private blockedBy(view: string, batch: Batch, now: number): boolean {
+  private blockedBy(view: string, batch: Batch, now: number, pressure: number): boolean {
     // In a flush, this view's window ends now: upstream work not due yet (changes after the call) waits.
-    const deadline = this.flushing(view, batch) ? now : batch.firstAt + this.hooks.timing(view).maxWaitMs;
+    const deadline = this.flushing(view, batch) ? now : this.deadlineOf(view, batch);
     for (const up of this.hooks.upstream(view)) {
       const s = this.states.get(up);
       if (s?.inFlight) {
         if (s.startedAt <= deadline) return true;
-      } else if (s?.pending && s.failures === 0 && this.dueAt(up, s, s.pending, now) <= deadline) return true;
+      } else if (s?.pending && s.failures === 0 && this.dueAt(up, s, s.pending, now, pressure) <= deadline) return true;
     }
     return false;
   }
 
+  /** The end of a batch's window: the queue runs the earliest first. */
+  private deadlineOf(view: string, batch: Batch): number {
+    return batch.firstAt + boundOf(this.hooks.timing(view), this.states.get(view)?.recentMs ?? 0);
+  }
+
+  /** Decides about `view`: wait for upstream, arm its timer, or queue it for the budget (and run the queue). */
   private pump(view: string): void {
     const state = this.states.get(view);
-    if (this.stopped || !state?.pending || state.inFlight) return this.checkIdle();
+    if (this.stopped || !state?.pending || state.inFlight) {
+      this.queue.delete(view);
+      return this.checkIdle();
+    }
+    // Already due and the budget is full: it keeps its place (the per-commit path stays O(1)).
+    if (this.queue.has(view) && this.meter.inFlight >= this.budget()) return;
     const now = performance.now();
     const batch = state.pending;
+    const pressure = this.pressure(now);
     // Pumped again when the upstream refresh finishes, or its due time moves.
-    if (this.blockedBy(view, batch, now)) return this.checkIdle();
-    const due = this.dueAt(view, state, batch, now);
+    if (this.blockedBy(view, batch, now, pressure)) {
+      this.queue.delete(view);
+      return this.checkIdle();
+    }
+    const due = this.dueAt(view, state, batch, now, pressure);
     if (state.timer) clearTimeout(state.timer);
     state.timer = undefined;
     if (due > now) {
+      this.queue.delete(view);
       state.timer = setTimeout(() => {
         state.timer = undefined;
         this.pump(view);
@@ -224,6 +290,31 @@ export class RefreshScheduler {
       state.timer.unref();
       return;
     }
+    this.queue.add(view);
+    this.drain();
+  }
+
+  /** Starts queued views, earliest deadline first, while the budget has places. */
+  private drain(): void {
+    while (!this.stopped && this.queue.size > 0 && this.meter.inFlight < this.budget()) {
+      let next: string | undefined;
+      let nextDeadline = Infinity;
+      for (const view of this.queue) {
+        const batch = this.states.get(view)?.pending;
+        const deadline = batch ? this.deadlineOf(view, batch) : -Infinity;
+        if (next === undefined || deadline < nextDeadline) [next, nextDeadline] = [view, deadline];
+      }
+      this.queue.delete(next!);
+      this.start(next!);
+    }
+  }
+
+  private start(view: string): void {
+    const state = this.states.get(view);
+    if (!state?.pending || state.inFlight) return;
+    const now = performance.now();
+    const batch = state.pending;
+    this.meter.change(1, now, this.budget());
     state.pending = undefined;
     state.startedAt = now;
     state.inFlightEpoch = batch.epoch;
@@ -231,6 +322,8 @@ export class RefreshScheduler {
     state.inFlight = this.attempt(view, state, batch).finally(() => {
       state.inFlight = undefined;
       state.inFlightFirstAt = undefined;
+      this.meter.change(-1, performance.now(), this.budget());
+      this.drain();
       this.pump(view);
       for (const down of this.hooks.downstream(view)) this.pump(down);
       this.checkIdle();
@@ -266,6 +359,8 @@ export class RefreshScheduler {
     state.lockBusy = false;
     this.failedDuringFlush.delete(view);
     if (outcome.kind === 'refreshed') {
+      const took = performance.now() - state.startedAt;
+      state.recentMs = state.recentMs === 0 ? took : state.recentMs + RECENT_WEIGHT * (took - state.recentMs);
       this.safely(() => this.hooks.refreshed(view, batch, outcome));
       // Views reading this one now read new data: they are stale too.
       for (const down of this.hooks.downstream(view)) this.mark(down, [view], 0, batch.epoch);

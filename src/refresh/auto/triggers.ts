@@ -23,7 +23,7 @@ import { relationKey, type QualifiedName } from '../../ddl/identifiers';
 import { collectViews, defaultSchemaOf } from '../../metadata/collect';
 import type { ViewDefinition } from '../../metadata/definition';
 import { dataSourceOf, inTransaction, withQueryRunner, type Target } from '../../db/target';
-import { loadWatchGraph } from './graph';
+import { loadWatchGraph, type WatchGraph } from './graph';
 
 /** Options of installAutoRefreshTriggers and removeAutoRefreshTriggers. */
 export interface TriggerOptions {
@@ -43,9 +43,16 @@ export interface TriggerChanges {
 
 export type Query = (sql: string, parameters?: unknown[]) => Promise<unknown>;
 
-/** Tables the given views watch that can carry a trigger, partitions and children included. */
-export async function watchedTables(query: Query, definitions: readonly ViewDefinition[]): Promise<QualifiedName[]> {
-  const graph = await loadWatchGraph(query, definitions);
+/**
+ * Tables the given views watch that can carry a trigger, partitions and children included (`graph`: a
+ * watch graph of the same views already loaded, so the catalog is not read again).
+ */
+export async function watchedTables(
+  query: Query,
+  definitions: readonly ViewDefinition[],
+  graph?: WatchGraph,
+): Promise<QualifiedName[]> {
+  graph ??= await loadWatchGraph(query, definitions);
   const all = new Map<string, QualifiedName>();
   for (const tables of graph.tablesByView.values()) for (const t of tables) all.set(relationKey(t), t);
   const list = [...all.values()];
@@ -72,8 +79,9 @@ export async function planAutoRefreshTriggers(
   definitions: readonly ViewDefinition[],
   functionSchema: string,
   prune = true,
+  graph?: WatchGraph,
 ): Promise<TriggerPlan> {
-  const wanted = await watchedTables(query, definitions);
+  const wanted = await watchedTables(query, definitions, graph);
   const present = (await query(INSTALLED_TRIGGERS_QUERY, [TRIGGER_NAME])) as TableRow[];
   const presentKeys = new Set(present.map(relationKey));
   const wantedKeys = new Set(wanted.map(relationKey));
@@ -107,17 +115,23 @@ export async function planAutoRefreshTriggers(
  * @example
  * // in a migration's up(): await installAutoRefreshTriggers(queryRunner);
  */
-export async function installAutoRefreshTriggers(
+export function installAutoRefreshTriggers(target: Target, options: TriggerOptions = {}): Promise<TriggerChanges> {
+  const definitions = options.definitions ?? collectViews(dataSourceOf(target));
+  return installTriggers(target, definitions, options.prune !== false);
+}
+
+/** installAutoRefreshTriggers with a watch graph already loaded (`graph`, the engine's), or read here. */
+function installTriggers(
   target: Target,
-  options: TriggerOptions = {},
+  definitions: readonly ViewDefinition[],
+  prune: boolean,
+  graph?: WatchGraph,
 ): Promise<TriggerChanges> {
-  const dataSource = dataSourceOf(target);
-  const definitions = options.definitions ?? collectViews(dataSource);
-  const schema = defaultSchemaOf(dataSource);
+  const schema = defaultSchemaOf(dataSourceOf(target));
   return withQueryRunner(target, (queryRunner) =>
     inTransaction(queryRunner, async () => {
       const query: Query = (sql, p) => queryRunner.query(sql, p);
-      const plan = await planAutoRefreshTriggers(query, definitions, schema, options.prune !== false);
+      const plan = await planAutoRefreshTriggers(query, definitions, schema, prune, graph);
       for (const sql of plan.statements) await query(sql);
       return { installed: plan.installed, removed: plan.removed };
     }),
@@ -144,6 +158,7 @@ export async function removeAutoRefreshTriggers(target: Target): Promise<Trigger
 export function ensureAutoRefreshTriggers(
   dataSource: DataSource,
   definitions: readonly ViewDefinition[],
+  graph?: WatchGraph,
 ): Promise<TriggerChanges> {
-  return installAutoRefreshTriggers(dataSource, { definitions, prune: false });
+  return installTriggers(dataSource, definitions, false, graph);
 }

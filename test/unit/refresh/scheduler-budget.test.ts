@@ -1,0 +1,139 @@
+// The scheduler's refresh budget, adaptive windows and maxStalenessMs bound, on jest's fake clock (it
+// fakes performance.now() too): every time below is exact, nothing waits on the wall clock.
+import {
+  RefreshScheduler,
+  type Outcome,
+  type SchedulerHooks,
+  type ViewTiming,
+} from '../../../src/refresh/auto/scheduler';
+
+const REFRESHED: Outcome = { kind: 'refreshed', concurrently: false, durationMs: 1 };
+
+function setup(options: { budget?: number; timing?: Record<string, Partial<ViewTiming>>; takesMs?: number }) {
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  const starts: [string, number][] = [];
+  const ends: [string, number][] = [];
+  const hooks: SchedulerHooks = {
+    timing: (view) => ({ debounceMs: 50, maxWaitMs: 1000, ...options.timing?.[view] }),
+    ...(options.budget !== undefined ? { budget: () => options.budget! } : {}),
+    upstream: () => new Set(),
+    downstream: () => new Set(),
+    run: (view) => {
+      starts.push([view, now()]);
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          ends.push([view, now()]);
+          resolve(REFRESHED);
+        }, options.takesMs ?? 100),
+      );
+    },
+    refreshed: () => undefined,
+    failed: () => undefined,
+    lockRetryMs: 30,
+    backoffMs: () => 100,
+  };
+  const scheduler = new RefreshScheduler(hooks);
+  return { scheduler, starts, ends, now, advance: (ms: number) => jest.advanceTimersByTimeAsync(ms) };
+}
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+describe('the budget', () => {
+  it('runs at most `budget` refreshes at once; the rest queue, earliest deadline first', async () => {
+    const s = setup({ budget: 2, timing: { late: { maxWaitMs: 5000 }, soon: { maxWaitMs: 60 } } });
+    for (const view of ['a', 'b', 'late', 'soon']) s.scheduler.mark(view, ['t'], 1);
+    await s.advance(50);
+    expect(s.starts).toEqual([
+      ['a', 50],
+      ['b', 50],
+    ]);
+    // 'soon' was due at 50 too, but one queued view already widened its window (to 55) under the pressure.
+    await s.advance(10);
+    expect(s.scheduler.load()).toMatchObject({ queued: 2, running: 2, budget: 2, pressure: 1 });
+    // Both places free at 150: 'soon' (deadline 60) before 'late' (deadline 5000).
+    await s.advance(90);
+    expect(s.starts.slice(2)).toEqual([
+      ['soon', 150],
+      ['late', 150],
+    ]);
+    await s.advance(100);
+    expect(s.scheduler.load()).toMatchObject({ queued: 0, running: 0 });
+  });
+
+  it('pendingSince covers a view waiting in the queue', async () => {
+    const s = setup({ budget: 1 });
+    s.scheduler.mark('a', ['t'], 1);
+    s.scheduler.mark('b', ['t'], 1);
+    await s.advance(60);
+    expect(s.scheduler.pendingSince('b')).toBe(s.scheduler.pendingSince('a'));
+    await s.advance(200);
+    expect(s.scheduler.pendingSince('b')).toBeUndefined();
+  });
+
+  it('flush() waits for queued views too', async () => {
+    const s = setup({ budget: 1 });
+    for (const view of ['a', 'b', 'c']) s.scheduler.mark(view, ['t'], 1);
+    const flushed = s.scheduler.flush();
+    await s.advance(300);
+    await flushed;
+    expect(s.ends.map(([v]) => v).sort()).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('adaptive windows', () => {
+  it('with no pressure a view refreshes debounceMs after its last change', async () => {
+    const s = setup({ budget: 2, takesMs: 10 });
+    s.scheduler.mark('v', ['t'], 1);
+    await s.advance(50);
+    expect(s.starts).toEqual([['v', 50]]);
+  });
+
+  it('under pressure the debounce widens toward maxWaitMs, never past it', async () => {
+    const s = setup({ budget: 1, takesMs: 2000 });
+    s.scheduler.mark('busy', ['t'], 1);
+    await s.advance(50); // 'busy' runs until 2050 and holds the only place
+    s.scheduler.mark('q', ['t'], 1);
+    await s.advance(50);
+    expect(s.scheduler.load().queued).toBe(1); // 'q' due, waiting: pressure 1
+    s.scheduler.mark('w', ['t'], 1);
+    expect(s.scheduler.windowOf('w')).toEqual({ debounceMs: 1000, maxWaitMs: 1000 });
+    // Without pressure 'w' would be due at 150; widened, it is not queued before 1100.
+    await s.advance(100);
+    expect(s.scheduler.load().queued).toBe(1);
+    await s.advance(1000);
+    expect(s.scheduler.load().queued).toBe(2);
+    await s.advance(3000);
+    expect(s.starts).toEqual([
+      ['busy', 50],
+      ['q', 2050],
+      ['w', 4050],
+    ]);
+  });
+});
+
+describe('maxStalenessMs', () => {
+  it('caps the window at the bound minus the recent refresh time, never below debounceMs', async () => {
+    const s = setup({ takesMs: 300, timing: { v: { maxStalenessMs: 500 } } });
+    expect(s.scheduler.windowOf('v', 0)).toEqual({ debounceMs: 50, maxWaitMs: 500 });
+    s.scheduler.mark('v', ['t'], 1);
+    await s.advance(400); // refreshed 50 -> 350: recent refresh time 300
+    expect(s.scheduler.windowOf('v', 0)).toEqual({ debounceMs: 50, maxWaitMs: 200 });
+    // Full pressure widens only up to that bound.
+    expect(s.scheduler.windowOf('v', 1)).toEqual({ debounceMs: 200, maxWaitMs: 200 });
+    // Steady changes every 40 ms: the refresh starts 200 ms after the first, so it ends by the bound.
+    for (let i = 0; i < 8; i++) {
+      s.scheduler.mark('v', ['t'], 1);
+      await s.advance(40);
+    }
+    expect(s.starts[1]).toEqual(['v', 600]);
+  });
+
+  it('a bound shorter than the refresh time leaves the window at debounceMs', async () => {
+    const s = setup({ takesMs: 300, timing: { v: { maxStalenessMs: 100 } } });
+    s.scheduler.mark('v', ['t'], 1);
+    await s.advance(400);
+    expect(s.scheduler.windowOf('v', 1)).toEqual({ debounceMs: 50, maxWaitMs: 50 });
+  });
+});
