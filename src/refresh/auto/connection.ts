@@ -30,6 +30,7 @@ type PoolOptions = Record<string, unknown> & {
   replication?: { master?: Record<string, unknown> };
   extra?: Record<string, unknown>;
   poolSize?: number;
+  applicationName?: string;
 };
 
 /**
@@ -49,7 +50,11 @@ export function connectionOptionsOf(dataSource: DataSource, applicationName: str
     ssl: credentials.ssl,
     connectionTimeoutMillis: options.connectTimeoutMS,
     ...(options.extra ?? {}),
-    application_name: applicationName,
+    // The application's own name first, so pg_stat_activity tells whose refresh it is (PostgreSQL keeps 63 bytes).
+    application_name:
+      typeof options.applicationName === 'string' && options.applicationName !== ''
+        ? `${options.applicationName} (${applicationName})`
+        : applicationName,
   };
 }
 
