@@ -3,6 +3,7 @@
 import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { PgViewError } from '../errors';
+import { getFreshness, type ViewFreshness } from '../freshness/freshness';
 import { enableAutoRefresh } from '../refresh/auto/enable';
 import type { AutoRefresh } from '../refresh/auto/engine';
 import type { AutoRefreshEvents, AutoRefreshListener } from '../refresh/auto/events';
@@ -27,9 +28,6 @@ type Subscription = { [E in keyof AutoRefreshEvents]: [E, AutoRefreshListener<E>
  * DataSource, with `@InjectPgView(name)` for a named one. Its lifecycle, run by Nest: `onModuleInit` syncs
  * the views (option `sync`) then starts auto-refresh (option `autoRefresh`); `beforeApplicationShutdown`,
  * which Nest runs before TypeOrmModule destroys the DataSource, flushes and stops the auto-refresh.
- *
- * Freshness (`getFreshness`, issue 15) is not part of the library yet; `getStatus()` gives each view's last
- * refresh today.
  *
  * @example
  * // in a provider's constructor(private readonly views: PgViewService):
@@ -91,6 +89,20 @@ export class PgViewService implements OnModuleInit, BeforeApplicationShutdown {
   /** Each declared view's state, drift and last refresh (`getStatus`): what a health check reads. */
   getStatus(options?: StatusOptions): Promise<ViewStatus[]> {
     return getStatus(this.dataSource, options);
+  }
+
+  /**
+   * How fresh one materialized view is, or every declared one (`getFreshness`): last refresh, age, stale
+   * (from this application's auto-refresh), the `maxStalenessMs` breach, the last error.
+   *
+   * @example
+   * const f = await views.getFreshness(UserStats);
+   * if (f.breached) logger.warn(`user_stats is ${f.ageMs} ms old`);
+   */
+  getFreshness(view: ViewTarget): Promise<ViewFreshness>;
+  getFreshness(): Promise<ViewFreshness[]>;
+  getFreshness(view?: ViewTarget): Promise<ViewFreshness | ViewFreshness[]> {
+    return view === undefined ? getFreshness(this.dataSource) : getFreshness(this.dataSource, view);
   }
 
   /** Waits until every change heard so far is refreshed into its views (no-op without auto-refresh). */

@@ -139,6 +139,13 @@ async function forRoot(): Promise<unknown> {
   const afterSave = await waitFor('the auto-refresh', async () => ((await orderCount(ds)) === 1 ? 1 : undefined));
   const status = (await views.getStatus()).map((s) => s.name + ' ' + s.state).sort();
   const refreshed = (await views.refreshAll()).map((r) => r.view.name);
+  const fresh = await views.getFreshness('user_stats');
+  const freshness = {
+    populated: fresh.populated,
+    stale: fresh.stale,
+    recorded: !Number.isNaN(Date.parse(fresh.lastRefresh?.startedAt ?? '')),
+    all: (await views.getFreshness()).map((f) => f.name),
+  };
   const sources = views.autoRefresh?.sources;
   await ds.getRepository(Order).save({ user: ann, amount: '5.00' }); // pending when close() is called
   await app.close();
@@ -147,6 +154,7 @@ async function forRoot(): Promise<unknown> {
     afterSave,
     status,
     refreshed,
+    freshness,
     sources,
     handleAfterClose: views.autoRefresh === undefined,
     subscribers: subscribers(ds),
@@ -329,6 +337,8 @@ it("forRoot({ sync: 'schema' }): views at init, a save auto-refreshed, close() f
     afterSave: 1,
     status: ['active_users in-sync', 'user_stats in-sync'], // getStatus through the service
     refreshed: ['user_stats'], // refreshAll through the service
+    // getFreshness through the service: the refresh just made recorded, nothing outstanding in its auto-refresh
+    freshness: { populated: true, stale: false, recorded: true, all: ['user_stats'] },
     sources: ['subscriber'], // started by the module: no subscriber in TypeORM's options
     handleAfterClose: true, // stopped
     subscribers: 0, // stop() removed the subscriber it registered
