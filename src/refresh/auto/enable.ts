@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { PgViewError } from '../../errors';
 import type { AutoRefresh } from './engine';
 import { poolSizeOf } from './connection';
-import { checkRefreshBudget, type EnableAutoRefreshOptions } from './options';
+import { checkRefreshBudget, checkRefreshShare, type EnableAutoRefreshOptions } from './options';
 import { runningAutoRefresh, startAutoRefresh } from './registry';
 import { subscriberHooks } from './subscriber';
 
@@ -39,6 +39,7 @@ export async function enableAutoRefresh(
       `enableAutoRefresh: option \`source\` is ${JSON.stringify(source)}. Use 'subscriber', 'triggers' or 'both'.`,
     );
   checkRefreshBudget(options.maxConcurrentRefreshes, poolSizeOf(dataSource)); // before anything starts
+  checkRefreshShare(options.maxRefreshShare);
   const engine = runningAutoRefresh(dataSource) ?? startAutoRefresh(dataSource, subscriberHooks);
   engine.applyOptions(options); // throws on a conflict, before anything changed
   try {

@@ -21,6 +21,7 @@ import { poolSizeOf } from './connection';
 import type { RefreshLoad } from './load';
 import {
   checkRefreshBudget,
+  checkRefreshShare,
   defaultOptionsFor,
   FIXED_AT_FIRST_CALL,
   mergeOptions,
@@ -117,6 +118,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
     this.scheduler = new RefreshScheduler({
       timing: (view) => this.router.graph!.timing.get(view)!,
       budget: () => this.settings.maxConcurrentRefreshes,
+      maxShare: () => this.settings.maxRefreshShare,
       upstream: (view) => this.router.graph?.upstream.get(view) ?? new Set(),
       downstream: (view) => this.router.graph?.downstream.get(view) ?? new Set(),
       run: (view, batch) => this.run(view, batch),
@@ -201,6 +203,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
    */
   applyOptions(options: EnableAutoRefreshOptions): void {
     checkRefreshBudget(options.maxConcurrentRefreshes, poolSizeOf(this.dataSource));
+    checkRefreshShare(options.maxRefreshShare);
     const next = mergeOptions(this.settings, this.fixed, options);
     if (next.coordinate !== this.settings.coordinate)
       this.coordination.use(next.coordinate ? this.stateTableName() : undefined);

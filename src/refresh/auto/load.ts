@@ -51,6 +51,17 @@ export class LoadMeter {
     return { queued, running: this.running, budget, refreshShare, pressure };
   }
 
+  /**
+   * How long until the refresh share falls to `share` with nothing running (it decays exponentially):
+   * 0 when it is there already, Infinity while a refresh runs (its end drains the queue again).
+   */
+  msUntilShare(share: number, now: number, budget: number): number {
+    this.advance(now, budget);
+    if (this.busy <= share) return 0;
+    if (this.running > 0) return Infinity;
+    return DECAY_MS * Math.log(this.busy / share);
+  }
+
   private advance(now: number, budget: number): void {
     const dt = Math.max(0, now - this.at);
     this.at = Math.max(this.at, now);

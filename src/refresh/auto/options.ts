@@ -46,6 +46,13 @@ export interface EnableAutoRefreshOptions {
    * urgent first, and under load their windows widen (see docs/auto-refresh.md).
    */
   maxConcurrentRefreshes?: number;
+  /**
+   * The largest share of the budget's time refreshes may take (over about the last second), from above 0
+   * to 1: past it, due refreshes wait until the share falls back, so that under overload refreshes leave
+   * the rest of the machine to the writers (views get staler, never the writers slower; docs/auto-refresh.md
+   * states the bound). `flush()` is never held back. `1`: no pacing. Default: 0.5.
+   */
+  maxRefreshShare?: number;
 }
 
 /** The options an auto-refresh runs with, every field set (`auto.options`). */
@@ -65,6 +72,8 @@ export interface ResolvedAutoRefreshOptions {
   readonly catalogTtlMs: number;
   /** See EnableAutoRefreshOptions.maxConcurrentRefreshes (the default filled in for the pool's size). */
   readonly maxConcurrentRefreshes: number;
+  /** See EnableAutoRefreshOptions.maxRefreshShare. */
+  readonly maxRefreshShare: number;
 }
 
 export const DEFAULT_OPTIONS: ResolvedAutoRefreshOptions = Object.freeze({
@@ -73,6 +82,7 @@ export const DEFAULT_OPTIONS: ResolvedAutoRefreshOptions = Object.freeze({
   retry: Object.freeze({ initialMs: 200, maxMs: 30_000 }),
   catalogTtlMs: 5000,
   maxConcurrentRefreshes: 1,
+  maxRefreshShare: 0.5,
 });
 
 /** The largest refresh budget a pool of `poolSize` allows: half of it, at least 1. */
@@ -96,9 +106,24 @@ export function checkRefreshBudget(value: number | undefined, poolSize: number):
     );
 }
 
+/** Throws a PgViewError naming `maxRefreshShare` unless it is a number above 0 and at most 1. */
+export function checkRefreshShare(value: number | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1)
+    throw new PgViewError(
+      `enableAutoRefresh: option \`maxRefreshShare\` is ${JSON.stringify(value)}. Use a share above 0 and at most 1 (1: no pacing), or leave it out for the default (${DEFAULT_OPTIONS.maxRefreshShare}).`,
+    );
+}
+
 /** The options compared one by one (`retry`'s two fields separately, so passing one constrains only it). */
 export type OptionName =
-  'installTriggers' | 'coordinate' | 'retry.initialMs' | 'retry.maxMs' | 'catalogTtlMs' | 'maxConcurrentRefreshes';
+  | 'installTriggers'
+  | 'coordinate'
+  | 'retry.initialMs'
+  | 'retry.maxMs'
+  | 'catalogTtlMs'
+  | 'maxConcurrentRefreshes'
+  | 'maxRefreshShare';
 
 function optionValues(
   options: ResolvedAutoRefreshOptions | EnableAutoRefreshOptions,
@@ -110,6 +135,7 @@ function optionValues(
     'retry.maxMs': options.retry?.maxMs,
     catalogTtlMs: options.catalogTtlMs,
     maxConcurrentRefreshes: options.maxConcurrentRefreshes,
+    maxRefreshShare: options.maxRefreshShare,
   };
   for (const key of Object.keys(values) as OptionName[]) if (values[key] === undefined) delete values[key];
   return values;
@@ -122,6 +148,7 @@ export const FIXED_AT_FIRST_CALL = [
   'retry.maxMs',
   'catalogTtlMs',
   'maxConcurrentRefreshes',
+  'maxRefreshShare',
 ] as const;
 
 /**
@@ -150,6 +177,7 @@ export function mergeOptions(
     retry: Object.freeze({ ...settings.retry, ...definedOnly(options.retry) }),
     catalogTtlMs: options.catalogTtlMs ?? settings.catalogTtlMs,
     maxConcurrentRefreshes: options.maxConcurrentRefreshes ?? settings.maxConcurrentRefreshes,
+    maxRefreshShare: options.maxRefreshShare ?? settings.maxRefreshShare,
   });
 }
 

@@ -39,6 +39,11 @@ export interface SchedulerHooks {
   timing(view: string): ViewTiming;
   /** How many refreshes may run at once, across views (read at each start). Default: no limit. */
   budget?(): number;
+  /**
+   * The largest share of the budget's time refreshes may take: past it, due refreshes wait until it falls
+   * back (never during a flush). Read at each start. Default: 1 (no pacing).
+   */
+  maxShare?(): number;
   /** Auto-refreshed views `view` reads: refreshed first when they have pending changes. */
   upstream(view: string): ReadonlySet<string>;
   /** Auto-refreshed views that read `view`: stale after it is refreshed. */
@@ -90,6 +95,8 @@ export class RefreshScheduler {
   /** Views due, waiting for a place in the budget. */
   private readonly queue = new Set<string>();
   private readonly meter = new LoadMeter();
+  /** Drains the queue once the refresh share has fallen back under maxShare. */
+  private paceTimer?: NodeJS.Timeout;
 
   constructor(private readonly hooks: SchedulerHooks) {}
 
@@ -200,6 +207,8 @@ export class RefreshScheduler {
       if (s.inFlight) running.push(s.inFlight);
     }
     this.queue.clear();
+    if (this.paceTimer) clearTimeout(this.paceTimer);
+    this.paceTimer = undefined;
     this.wakeIdle();
     await Promise.all(running);
   }
@@ -294,9 +303,31 @@ export class RefreshScheduler {
     this.drain();
   }
 
-  /** Starts queued views, earliest deadline first, while the budget has places. */
+  /**
+   * Whether the refresh share is past `maxShare` (outside a flush): then nothing starts, and a timer drains
+   * the queue again once the share has fallen back (a running refresh drains it when it ends).
+   */
+  private paced(): boolean {
+    const maxShare = this.hooks.maxShare?.() ?? 1;
+    if (maxShare >= 1 || this.flushes > 0) return false;
+    const wait = this.meter.msUntilShare(maxShare, performance.now(), this.budget());
+    if (wait === 0) return false;
+    if (wait !== Infinity && !this.paceTimer) {
+      this.paceTimer = setTimeout(
+        () => {
+          this.paceTimer = undefined;
+          this.drain();
+        },
+        Math.ceil(wait) + 1,
+      );
+      this.paceTimer.unref();
+    }
+    return true;
+  }
+
+  /** Starts queued views, earliest deadline first, while the budget has places and the share allows. */
   private drain(): void {
-    while (!this.stopped && this.queue.size > 0 && this.meter.inFlight < this.budget()) {
+    while (!this.stopped && this.queue.size > 0 && this.meter.inFlight < this.budget() && !this.paced()) {
       let next: string | undefined;
       let nextDeadline = Infinity;
       for (const view of this.queue) {

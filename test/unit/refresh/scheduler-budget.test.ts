@@ -9,7 +9,12 @@ import {
 
 const REFRESHED: Outcome = { kind: 'refreshed', concurrently: false, durationMs: 1 };
 
-function setup(options: { budget?: number; timing?: Record<string, Partial<ViewTiming>>; takesMs?: number }) {
+function setup(options: {
+  budget?: number;
+  maxShare?: number;
+  timing?: Record<string, Partial<ViewTiming>>;
+  takesMs?: number;
+}) {
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const starts: [string, number][] = [];
@@ -17,6 +22,7 @@ function setup(options: { budget?: number; timing?: Record<string, Partial<ViewT
   const hooks: SchedulerHooks = {
     timing: (view) => ({ debounceMs: 50, maxWaitMs: 1000, ...options.timing?.[view] }),
     ...(options.budget !== undefined ? { budget: () => options.budget! } : {}),
+    ...(options.maxShare !== undefined ? { maxShare: () => options.maxShare! } : {}),
     upstream: () => new Set(),
     downstream: () => new Set(),
     run: (view) => {
@@ -135,5 +141,50 @@ describe('maxStalenessMs', () => {
     s.scheduler.mark('v', ['t'], 1);
     await s.advance(400);
     expect(s.scheduler.windowOf('v', 1)).toEqual({ debounceMs: 50, maxWaitMs: 50 });
+  });
+});
+
+describe('pacing (maxShare)', () => {
+  /** The share of the first `ms` spent refreshing, from the recorded starts and ends. */
+  const busyShare = (s: ReturnType<typeof setup>, ms: number) =>
+    s.starts.reduce((sum, [, start], i) => sum + Math.min(ms, s.ends[i]?.[1] ?? ms) - Math.min(ms, start), 0) / ms;
+
+  it('under a backlog, keeps refreshes near maxShare of the time; without it they run back to back', async () => {
+    const views = Array.from({ length: 40 }, (_, i) => `v${i}`);
+    const paced = setup({ budget: 1, maxShare: 0.5, takesMs: 100 });
+    const unpaced = setup({ budget: 1, takesMs: 100 });
+    for (const s of [paced, unpaced]) for (const view of views) s.scheduler.mark(view, ['t'], 1);
+    await paced.advance(4000);
+    // Both run on one fake clock: the unpaced scheduler's refreshes advanced with it.
+    const share = busyShare(paced, 4000);
+    expect(busyShare(unpaced, 4000)).toBeGreaterThan(0.75);
+    expect(share).toBeGreaterThan(0.4);
+    expect(share).toBeLessThanOrEqual(0.55);
+    // Every view is still refreshed, later.
+    await paced.advance(10_000);
+    expect(new Set(paced.starts.map(([v]) => v)).size).toBe(40);
+    const stopped = Promise.all([paced.scheduler.stop(), unpaced.scheduler.stop()]);
+    await paced.advance(100);
+    await stopped;
+  });
+
+  it('never holds back a flush', async () => {
+    const s = setup({ budget: 1, maxShare: 0.2, takesMs: 100 });
+    for (const view of ['a', 'b', 'c', 'd']) s.scheduler.mark(view, ['t'], 1);
+    const flushed = s.scheduler.flush();
+    await s.advance(400);
+    await flushed;
+    // Back to back: 4 refreshes of 100 ms in 400 ms.
+    expect(s.ends.map(([, at]) => at)).toEqual([100, 200, 300, 400]);
+  });
+
+  it('stop() clears the pacing timer', async () => {
+    const s = setup({ budget: 1, maxShare: 0.5, takesMs: 100 });
+    for (const view of ['a', 'b', 'c']) s.scheduler.mark(view, ['t'], 1);
+    await s.advance(200);
+    const stopped = s.scheduler.stop();
+    await s.advance(100); // the refresh running ends
+    await stopped;
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
