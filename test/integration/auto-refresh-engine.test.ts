@@ -76,6 +76,7 @@ describe('options are fixed once they took effect', () => {
       installTriggers: true,
       retry: { initialMs: 300, maxMs: 30_000 },
       maxConcurrentRefreshes: 1,
+      maxRefreshShare: 0.5,
       catalogTtlMs: 5000,
     });
     expect(auto.stopped).toBe(false);
@@ -86,6 +87,17 @@ describe('options are fixed once they took effect', () => {
     await ds.getRepository(Purchase).save({ customerId, amount: 1 });
     await auto.flush();
     expect(refreshed.map((e) => e.view.name)).toContain('purchase_totals');
+  });
+
+  it('maxRefreshShare must be above 0 and at most 1, and is fixed like the others', async () => {
+    const ds = await connect();
+    await expect(enableAutoRefresh(ds, { maxRefreshShare: 0 })).rejects.toThrow(
+      /option `maxRefreshShare` is 0\. Use a share above 0 and at most 1 \(1: no pacing\)/,
+    );
+    const auto = await enable(ds, { maxRefreshShare: 1 });
+    expect(auto.options.maxRefreshShare).toBe(1);
+    const error = await conflictOf(enableAutoRefresh(ds, { maxRefreshShare: 0.3 }));
+    expect(error.message).toContain('`maxRefreshShare` is 1, this call passes 0.3');
   });
 
   it('a default is a value too: enabling with defaults, then passing coordinate: false, throws', async () => {
