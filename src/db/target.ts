@@ -1,7 +1,16 @@
 // Accepts a DataSource, an EntityManager or a QueryRunner wherever the library runs SQL, the way TypeORM
 // users hold a connection. Works with TypeORM 0.3 (`connection`) and 1.x (`dataSource`).
+import type { ParameterisedStatement } from '../ddl/auto-refresh';
 import { releaseSql, rollbackToSql, savepointSql } from '../ddl/transaction';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+
+/** Runs a statement with its bind parameters on a query runner (or anything with TypeORM's `query`). */
+export function runStatement(
+  runner: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  statement: ParameterisedStatement,
+): Promise<unknown> {
+  return runner.query(statement.sql, [...statement.parameters]);
+}
 
 /**
  * Where a call runs: a DataSource (a connection of its own, in a transaction of its own), an EntityManager

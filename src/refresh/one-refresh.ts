@@ -13,7 +13,6 @@ import {
   recordRefreshStartSql,
   ROLLBACK_SQL,
   viewLockSql,
-  type ParameterisedStatement,
   type RefreshMethod,
 } from '../ddl/auto-refresh';
 import { displayName, type QualifiedName } from '../ddl/identifiers';
@@ -27,6 +26,7 @@ import {
 import { refreshSql } from '../ddl/statements';
 import { releaseSql, rollbackToSql, savepointSql } from '../ddl/transaction';
 import { RefreshTimeoutError } from '../errors';
+import { runStatement as run } from '../db/target';
 
 const SAVEPOINT = 'typeorm_pgview_refresh';
 /** How long recording a failure from another connection waits for the state row (then it is skipped). */
@@ -49,9 +49,6 @@ export interface OneRefresh extends RefreshTimeouts {
   /** The view's advisory lock is already held (the coordinator took it). */
   readonly lockHeld: boolean;
 }
-
-const run = (queryRunner: QueryRunner, statement: ParameterisedStatement) =>
-  queryRunner.query(statement.sql, [...statement.parameters]);
 
 /** Runs the refresh; resolves with how long REFRESH took and whether ANALYZE ran. Throws what failed. */
 export async function refreshOne(

@@ -5,7 +5,7 @@
 // skips when the recorded value is higher: that refresh began later, so its snapshot holds them. No clock
 // is compared with another: a server clock stepped back, or processes whose clocks disagree, change
 // nothing. A recorded value the sequence has not reached yet cannot be judged: refresh, and say so.
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { STATE_TABLE_CURRENT_QUERY, type PresentRow } from '../../catalog/auto-refresh-queries';
 import {
   BEGIN_READ_COMMITTED_SQL,
@@ -18,17 +18,13 @@ import {
   stateSequenceOf,
   stateTableLockSql,
   tryViewLockSql,
-  type ParameterisedStatement,
 } from '../../ddl/auto-refresh';
 import { qualifiedName, type QualifiedName } from '../../ddl/identifiers';
+import { runStatement as run } from '../../db/target';
 import { refreshCoordinatedView } from '../refresh';
 import { RefreshConnections, type RefreshLease } from './connection';
 import { SequenceObserver } from './observer';
 import type { Outcome } from './scheduler';
-
-type Runner = { query(sql: string, parameters?: unknown[]): Promise<unknown> };
-const run = (runner: Runner, statement: ParameterisedStatement) =>
-  runner.query(statement.sql, [...statement.parameters]);
 
 /**
  * Creates the state table and its sequence when missing, or upgrades a table an older version created,
@@ -73,36 +69,52 @@ export interface CoordinatedRefresh {
  * Uses plain BEGIN/COMMIT rather than TypeORM transactions, so no subscriber sees these transactions.
  */
 export async function refreshCoordinated(connections: RefreshConnections, job: CoordinatedRefresh): Promise<Outcome> {
-  const { queryRunner, release } = await connections.lease();
-  let broken: unknown;
-  try {
-    // READ COMMITTED: every statement below sees what committed before it started.
-    await queryRunner.query(BEGIN_READ_COMMITTED_SQL);
-    const [lock] = (await run(queryRunner, tryViewLockSql(job.view))) as { locked: boolean }[];
-    if (!lock?.locked) {
-      await queryRunner.query(ROLLBACK_SQL);
-      return { kind: 'busy' };
-    }
-    if (job.stateTable) {
-      if (job.observed !== undefined) {
+  return underViewLock(
+    () => connections.lease(),
+    job.view,
+    async (queryRunner): Promise<Outcome> => {
+      if (job.stateTable && job.observed !== undefined) {
         const [state] = (await run(queryRunner, refreshCoveredSql(job.stateTable, job.view, job.observed))) as {
           covered: boolean;
           ahead: boolean;
         }[];
         if (state?.ahead) job.undecided?.(job.view);
-        else if (state?.covered) {
-          await queryRunner.query(COMMIT_SQL);
-          return { kind: 'covered' };
-        }
+        else if (state?.covered) return { kind: 'covered' };
       }
+      // Records the start (under the lock taken above, before REFRESH's snapshot), the figures, or the error.
+      const result = await refreshCoordinatedView(queryRunner, job.view, {
+        concurrently: job.concurrently,
+        stateTable: job.stateTable,
+      });
+      return { kind: 'refreshed', concurrently: result.concurrently, durationMs: result.durationMs };
+    },
+  );
+}
+
+/**
+ * Runs `body` on a refresh connection, in a READ COMMITTED transaction holding the view's advisory lock
+ * (every statement sees what committed before it started), and commits; `busy` without running it when
+ * another process holds the lock. On an error, rolls back (a connection that cannot even roll back is
+ * closed, not returned to the pool) and rethrows. Plain BEGIN/COMMIT rather than TypeORM transactions, so
+ * no subscriber sees these transactions. The change-triggered and the scheduled refreshes both run here.
+ */
+export async function underViewLock<T>(
+  lease: () => Promise<RefreshLease>,
+  view: QualifiedName,
+  body: (queryRunner: QueryRunner) => Promise<T>,
+): Promise<T | { kind: 'busy' }> {
+  const { queryRunner, release } = await lease();
+  let broken: unknown;
+  try {
+    await queryRunner.query(BEGIN_READ_COMMITTED_SQL);
+    const [lock] = (await run(queryRunner, tryViewLockSql(view))) as { locked: boolean }[];
+    if (!lock?.locked) {
+      await queryRunner.query(ROLLBACK_SQL);
+      return { kind: 'busy' };
     }
-    // Records the start (under the lock taken above, before REFRESH's snapshot), the figures, or the error.
-    const result = await refreshCoordinatedView(queryRunner, job.view, {
-      concurrently: job.concurrently,
-      stateTable: job.stateTable,
-    });
+    const result = await body(queryRunner);
     await queryRunner.query(COMMIT_SQL);
-    return { kind: 'refreshed', concurrently: result.concurrently, durationMs: result.durationMs };
+    return result;
   } catch (error) {
     await queryRunner.query(ROLLBACK_SQL).catch((rollbackError: unknown) => (broken = rollbackError));
     throw error;

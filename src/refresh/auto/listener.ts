@@ -6,6 +6,7 @@
 import type { DataSource } from 'typeorm';
 import { listenSql, NOTIFY_CHANNEL, notifySql } from '../../ddl/auto-refresh';
 import type { QualifiedName } from '../../ddl/identifiers';
+import { runStatement } from '../../db/target';
 import { connectionOptionsOf, pgOf } from './connection';
 
 /** The application_name of the listener connection (visible in pg_stat_activity). */
@@ -74,8 +75,7 @@ export class ChangeListener {
       timer.unref();
     });
     try {
-      const notify = notifySql(JSON.stringify({ sync: token }));
-      await this.dataSource.query(notify.sql, [...notify.parameters]);
+      await runStatement(this.dataSource, notifySql(JSON.stringify({ sync: token })));
       await heard;
     } finally {
       clearTimeout(timer);

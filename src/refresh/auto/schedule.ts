@@ -7,25 +7,16 @@
 // serves the slot. Without the state table (`coordinate: false`, or a role that may not create it) each
 // process keeps its own schedule, remembering only its own refreshes.
 import type { DataSource } from 'typeorm';
-import {
-  BEGIN_READ_COMMITTED_SQL,
-  COMMIT_SQL,
-  ROLLBACK_SQL,
-  tryViewLockSql,
-  type ParameterisedStatement,
-} from '../../ddl/auto-refresh';
 import { displayName, relationKey, type QualifiedName } from '../../ddl/identifiers';
 import { slotClockSql, slotServedSql } from '../../ddl/schedule';
 import type { ViewDefinition } from '../../metadata/definition';
 import { refreshCoordinatedView } from '../refresh';
+import { runStatement as run } from '../../db/target';
+import { underViewLock } from './coordinator';
 import type { RefreshLease } from './connection';
 import type { RefreshLoad } from './load';
 import { AutoRefreshError, type AutoRefreshEvent } from './events';
 import { busyRetryMs, scheduleIntervalMs, servedLocally, wakeDelayMs } from './slots';
-
-type Runner = { query(sql: string, parameters?: unknown[]): Promise<unknown> };
-const run = (runner: Runner, statement: ParameterisedStatement) =>
-  runner.query(statement.sql, [...statement.parameters]);
 
 interface SlotRow {
   slot: string;
@@ -58,15 +49,7 @@ export async function refreshIfDue(
   lease: () => Promise<RefreshLease>,
   job: ScheduledRefresh,
 ): Promise<ScheduledOutcome> {
-  const { queryRunner, release } = await lease();
-  let broken: unknown;
-  try {
-    await queryRunner.query(BEGIN_READ_COMMITTED_SQL);
-    const [lock] = (await run(queryRunner, tryViewLockSql(job.view))) as { locked: boolean }[];
-    if (!lock?.locked) {
-      await queryRunner.query(ROLLBACK_SQL);
-      return { kind: 'busy' };
-    }
+  return underViewLock(lease, job.view, async (queryRunner): Promise<ScheduledOutcome> => {
     const asked = performance.now();
     const [slot] = (await run(
       queryRunner,
@@ -76,17 +59,13 @@ export async function refreshIfDue(
     const served = job.stateTable
       ? slot!.served === true
       : servedLocally(job.localStartedAt, asked, Number(slot!.elapsed_ms));
-    if (served) {
-      await queryRunner.query(COMMIT_SQL);
-      return { kind: 'served', nextSlotAt };
-    }
+    if (served) return { kind: 'served', nextSlotAt };
     const startedAt = performance.now();
     // Records the start (under the lock taken above, before REFRESH's snapshot), the figures, or the error.
     const result = await refreshCoordinatedView(queryRunner, job.view, {
       concurrently: job.concurrently,
       stateTable: job.stateTable,
     });
-    await queryRunner.query(COMMIT_SQL);
     return {
       kind: 'refreshed',
       nextSlotAt,
@@ -94,12 +73,7 @@ export async function refreshIfDue(
       concurrently: result.concurrently,
       durationMs: result.durationMs,
     };
-  } catch (error) {
-    await queryRunner.query(ROLLBACK_SQL).catch((rollbackError: unknown) => (broken = rollbackError));
-    throw error;
-  } finally {
-    await release(broken);
-  }
+  });
 }
 
 /** What the schedule needs from its engine. */
