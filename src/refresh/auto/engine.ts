@@ -81,7 +81,9 @@ export class AutoRefresh extends AutoRefreshEmitter {
   ) {
     super(dataSource);
     this.settings = defaultOptionsFor(poolSizeOf(dataSource));
-    this.definitions = collectViews(dataSource).filter((d) => d.kind === 'materialized' && d.autoRefresh);
+    // Collected once: the auto-refreshed views here, the scheduled ones (refreshEvery) below.
+    const declared = collectViews(dataSource);
+    this.definitions = declared.filter((d) => d.kind === 'materialized' && d.autoRefresh);
     this.declared = new Set(this.definitions.map(relationKey));
     this.coordination = new Coordination(
       dataSource,
@@ -144,7 +146,7 @@ export class AutoRefresh extends AutoRefreshEmitter {
       if (!this.dataSource.isInitialized) void this.halt('destroyed');
     }, WATCHDOG_MS);
     this.watchdog.unref();
-    this.schedule = new RefreshSchedule(dataSource, collectViews(dataSource), {
+    this.schedule = new RefreshSchedule(dataSource, declared, {
       stateTable: () => this.coordination.ready(),
       lease: () => this.coordination.lease(),
       load: () => this.scheduler.load(),
